@@ -1,0 +1,38 @@
+import path from 'node:path';
+
+/** Server configuration, read once from the environment at start-up. */
+export interface ServerConfig {
+  /** TCP port; 0 picks a free one. */
+  readonly port: number;
+  /** Interface to bind. */
+  readonly host: string;
+  /** Directory for the database, the server key and other state. */
+  readonly dataDir: string;
+  /** Directory holding the Vite production build that the server serves. */
+  readonly staticDir: string;
+  /** pino log level. */
+  readonly logLevel: string;
+}
+
+/** Default HTTP port when `PORT` is unset. */
+export const DEFAULT_PORT = 8080;
+
+/** Reads `PORT`, `HOST`, `SOTTO_DATA`, `SOTTO_STATIC` and `LOG_LEVEL`, with working defaults. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  return {
+    port: parsePort(env.PORT),
+    host: env.HOST ?? '127.0.0.1',
+    dataDir: path.resolve(env.SOTTO_DATA ?? './data'),
+    staticDir: path.resolve(env.SOTTO_STATIC ?? './dist'),
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`PORT must be an integer between 0 and 65535, got "${raw}"`);
+  }
+  return port;
+}
