@@ -33,24 +33,32 @@ export interface StartServerOptions {
   /** Port to bind; 0 (a free one) by default. */
   port?: number;
   env?: Record<string, string>;
+  /** Extra flags for node (e.g. `--inspect=127.0.0.1:0` for heap measurements). */
+  nodeArgs?: string[];
+  /** Script to run instead of the server's main module. */
+  script?: string;
 }
 
 /** Starts `src/node/server/main.ts` as a child process on a free port with its own data directory. */
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'sotto-test-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(options.port ?? 0),
-      HOST: '127.0.0.1',
-      SOTTO_DATA: dataDir,
-      SOTTO_STATIC: path.join(ROOT, 'dist'),
-      LOG_LEVEL: process.env.SOTTO_TEST_LOG_LEVEL ?? 'warn',
-      ...options.env,
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', options.script ?? MAIN],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(options.port ?? 0),
+        HOST: '127.0.0.1',
+        SOTTO_DATA: dataDir,
+        SOTTO_STATIC: path.join(ROOT, 'dist'),
+        LOG_LEVEL: process.env.SOTTO_TEST_LOG_LEVEL ?? 'warn',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   const exited = new Promise<void>((resolve) =>
     child.once('exit', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config';
+import { registerRelay, type Relay } from './relay';
 import { VERSION } from './version';
 
 /** Cache policy for hashed build output (`/assets/name-[hash].js`): it never changes. */
@@ -10,13 +11,21 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Cache policy for entry points that name the hashed files (index.html, the service worker). */
 const REVALIDATE = 'no-cache';
 
+/** The HTTP app and the relay behind `/ws`. */
+export interface SottoApp {
+  readonly app: FastifyInstance;
+  readonly relay: Relay;
+}
+
 /**
- * Builds the HTTP server: static PWA, health check, and the cross-origin isolation headers
- * every response needs for SharedArrayBuffer.
+ * Builds the server: static PWA, health check, metrics, the WebSocket relay, and the
+ * cross-origin isolation headers every response needs for SharedArrayBuffer.
  */
-export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
+export async function buildApp(config: ServerConfig): Promise<SottoApp> {
   const app = Fastify({
     logger: { level: config.logLevel },
+    // Behind a proxy, set this so per-IP limits see the client's address.
+    trustProxy: process.env.SOTTO_TRUST_PROXY === '1',
   });
   const startedAt = Date.now();
 
@@ -47,5 +56,6 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
     app.log.warn({ staticDir: config.staticDir }, 'no client build found; run `npm run build`');
   }
 
-  return app;
+  const relay = await registerRelay(app, config);
+  return { app, relay };
 }

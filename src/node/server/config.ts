@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { limitsFromEnv, type ServerLimitsConfig } from './limits';
 
 /** Server configuration, read once from the environment at start-up. */
 export interface ServerConfig {
@@ -12,12 +13,14 @@ export interface ServerConfig {
   readonly staticDir: string;
   /** pino log level. */
   readonly logLevel: string;
+  /** Rate limits, quotas and timeouts. */
+  readonly limits: ServerLimitsConfig;
 }
 
 /** Default HTTP port when `PORT` is unset. */
 export const DEFAULT_PORT = 8080;
 
-/** Reads `PORT`, `HOST`, `SOTTO_DATA`, `SOTTO_STATIC` and `LOG_LEVEL`, with working defaults. */
+/** Reads `PORT`, `HOST`, `SOTTO_DATA`, `SOTTO_STATIC`, `LOG_LEVEL` and the limits, with working defaults. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: parsePort(env.PORT),
@@ -25,6 +28,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     dataDir: path.resolve(env.SOTTO_DATA ?? './data'),
     staticDir: path.resolve(env.SOTTO_STATIC ?? './dist'),
     logLevel: env.LOG_LEVEL ?? 'info',
+    limits: limitsFromEnv(env),
   };
 }
 

@@ -7,7 +7,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 const config = configFromEnv();
 mkdirSync(config.dataDir, { recursive: true });
-const app = await buildApp(config);
+const { app } = await buildApp(config);
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -16,12 +16,12 @@ describe('HTTP shell', () => {
   );
 
   afterAll(async () => {
-    await (await app).close();
+    await (await app).app.close();
     rmSync(staticDir, { recursive: true, force: true });
   });
 
   it('answers /healthz with version and uptime', async () => {
-    const response = await (await app).inject('/healthz');
+    const response = await (await app).app.inject('/healthz');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     const body = response.json<{ status: string; version: string; uptimeSeconds: number }>();
@@ -32,17 +32,17 @@ describe('HTTP shell', () => {
 
   it('sends cross-origin isolation headers on every response, including 404s', async () => {
     for (const url of ['/healthz', '/', '/assets/index-abc123.js', '/no-such-file']) {
-      const response = await (await app).inject(url);
+      const response = await (await app).app.inject(url);
       expect(response.headers['cross-origin-opener-policy'], url).toBe('same-origin');
       expect(response.headers['cross-origin-embedder-policy'], url).toBe('require-corp');
     }
   });
 
   it('caches hashed assets forever and revalidates index.html', async () => {
-    const asset = await (await app).inject('/assets/index-abc123.js');
+    const asset = await (await app).app.inject('/assets/index-abc123.js');
     expect(asset.statusCode).toBe(200);
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    const index = await (await app).inject('/');
+    const index = await (await app).app.inject('/');
     expect(index.statusCode).toBe(200);
     expect(index.headers['cache-control']).toBe('no-cache');
   });

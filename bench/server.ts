@@ -1,0 +1,281 @@
+// Server benchmark (issue 4). Prints one JSON object:
+//  realtime: N senders streaming 24 kbit/s in real time in 1 s chunks: ACK latency, CPU, RSS, loss;
+//  ingest:   unpaced chunks/s through the relay vs a bare ws server storing the same rows (ratio);
+//  idle:     heap per idle authenticated connection at M connections.
+// Sizes: BENCH_SENDERS (1000), BENCH_SECONDS (30), BENCH_IDLE (10000), BENCH_INGEST_CHUNKS (20000).
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { asChunkIndex, type MessageId } from '../src/shared/protocol';
+import { newConversationId, newMessageId } from '../tests/helpers/ids';
+import { RelayClient, openSocket } from '../tests/helpers/relay-client';
+import { startServer, type TestServer } from '../tests/helpers/server';
+import { cpuSeconds, envInt, median, quantile, report, round, rssMiB } from './lib';
+
+const SENDERS = envInt('BENCH_SENDERS', 1000);
+const SECONDS = envInt('BENCH_SECONDS', 30);
+const IDLE = envInt('BENCH_IDLE', 10_000);
+const INGEST_CHUNKS = envInt('BENCH_INGEST_CHUNKS', 20_000);
+/** One second of 24 kbit/s Opus plus Ogg framing and the AEAD tag. */
+const CHUNK_BYTES = 3_000 + 16;
+/** Connections and in-flight chunks per connection in the unpaced ingest runs. */
+const INGEST_CONNECTIONS = 16;
+const INGEST_WINDOW = 32;
+const CONNECT_BATCH = 200;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Limits lifted so the bench measures the server, not its abuse protection. */
+const BENCH_ENV = {
+  SOTTO_MAX_CONNECTIONS_PER_IP: '100000',
+  SOTTO_RATE_FRAMES_PER_S: '100000',
+  SOTTO_RATE_FRAME_BURST: '100000',
+  SOTTO_RATE_BYTES_PER_S: '1000000000',
+  SOTTO_RATE_BYTE_BURST: '1000000000',
+  SOTTO_IDLE_TIMEOUT_MS: '600000',
+  LOG_LEVEL: 'warn',
+};
+
+async function connectMany(url: string, count: number): Promise<RelayClient[]> {
+  const clients: RelayClient[] = [];
+  for (let i = 0; i < count; i += CONNECT_BATCH) {
+    const batch = Math.min(CONNECT_BATCH, count - i);
+    clients.push(...(await Promise.all(Array.from({ length: batch }, () => RelayClient.connect(url)))));
+  }
+  return clients;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** (a) Real-time senders. */
+async function realtime() {
+  const server = await startServer({ env: BENCH_ENV });
+  try {
+    const clients = await connectMany(server.url, SENDERS);
+    const latencies: number[] = [];
+    let lost = 0;
+    const cpuBefore = cpuSeconds(server.process.pid ?? 0);
+    let rssMax = 0;
+    const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMiB(server.process.pid ?? 0))), 500);
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async (client, n) => {
+        const conversationId = newConversationId();
+        await client.request({ type: 'createConversation', conversationId, members: [] });
+        const messageId = newMessageId();
+        await client.request({ type: 'begin', messageId, conversationId, wraps: [] });
+        // Spread the senders over the first second, as real people do not start together.
+        await sleep((n / SENDERS) * 1000);
+        const t0 = performance.now();
+        for (let i = 0; i < SECONDS; i++) {
+          await sleep(Math.max(0, t0 + i * 1000 - performance.now()));
+          const sent = performance.now();
+          const ack = await client.request({
+            type: 'chunk',
+            messageId,
+            index: asChunkIndex(i),
+            final: i === SECONDS - 1,
+            data: randomBytes(CHUNK_BYTES),
+          });
+          latencies.push(performance.now() - sent);
+          if (ack.nextIndex !== i + 1) lost++;
+        }
+        await client.request({
+          type: 'commit',
+          messageId,
+          chunkCount: SECONDS,
+          metadata: new Uint8Array(64),
+        });
+      }),
+    );
+    const wall = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    const cpu = cpuSeconds(server.process.pid ?? 0) - cpuBefore;
+    await Promise.all(clients.map((c) => c.close()));
+    return {
+      senders: SENDERS,
+      seconds: SECONDS,
+      chunks: latencies.length,
+      ackMs: {
+        p50: round(median(latencies)),
+        p99: round(quantile(latencies, 0.99)),
+        max: round(Math.max(...latencies)),
+      },
+      lostChunks: lost + (SENDERS * SECONDS - latencies.length),
+      serverCpuCores: round(cpu / wall),
+      serverRssMaxMiB: round(rssMax, 1),
+    };
+  } finally {
+    await server.dispose();
+  }
+}
+
+/** Sends `total` chunks over several connections, `INGEST_WINDOW` in flight each; returns chunks/s. */
+async function ingestRelay(server: TestServer, total: number): Promise<number> {
+  const clients = await connectMany(server.url, INGEST_CONNECTIONS);
+  const perClient = Math.ceil(total / INGEST_CONNECTIONS);
+  const data = randomBytes(CHUNK_BYTES);
+  const started = performance.now();
+  await Promise.all(
+    clients.map(async (client) => {
+      const conversationId = newConversationId();
+      await client.request({ type: 'createConversation', conversationId, members: [] });
+      let messageId: MessageId = newMessageId();
+      await client.request({ type: 'begin', messageId, conversationId, wraps: [] });
+      let next = 0;
+      const lane = async () => {
+        while (next < perClient) {
+          const i = next++;
+          // 1,000-chunk messages: a new upload whenever one fills up.
+          if (i > 0 && i % 1000 === 0) {
+            messageId = newMessageId();
+            await client.request({ type: 'begin', messageId, conversationId, wraps: [] });
+          }
+          await client.request({
+            type: 'chunk',
+            messageId,
+            index: asChunkIndex(i % 1000),
+            final: false,
+            data,
+          });
+        }
+      };
+      await Promise.all(Array.from({ length: INGEST_WINDOW }, lane));
+    }),
+  );
+  const rate = (perClient * INGEST_CONNECTIONS) / ((performance.now() - started) / 1000);
+  await Promise.all(clients.map((c) => c.close()));
+  return rate;
+}
+
+/** The same load against the bare ws baseline. */
+async function ingestBare(server: TestServer, total: number): Promise<number> {
+  const sockets = await Promise.all(Array.from({ length: INGEST_CONNECTIONS }, () => openSocket(server.url)));
+  const perSocket = Math.ceil(total / INGEST_CONNECTIONS);
+  const data = randomBytes(CHUNK_BYTES);
+  const started = performance.now();
+  await Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          let messageId = randomBytes(16);
+          let sent = 0;
+          let acked = 0;
+          const sendOne = () => {
+            const i = sent++;
+            if (i > 0 && i % 1000 === 0) messageId = randomBytes(16);
+            const header = Buffer.alloc(21);
+            messageId.copy(header, 0);
+            header.writeUInt32LE(i % 1000, 16);
+            ws.send(Buffer.concat([header, data]));
+          };
+          ws.on('message', () => {
+            acked++;
+            if (acked === perSocket) resolve();
+            else if (sent < perSocket) sendOne();
+          });
+          for (let i = 0; i < INGEST_WINDOW; i++) sendOne();
+        }),
+    ),
+  );
+  const rate = (perSocket * INGEST_CONNECTIONS) / ((performance.now() - started) / 1000);
+  for (const ws of sockets) ws.close();
+  return rate;
+}
+
+/** (b) Unpaced ingest, relay vs bare, alternating runs so drift hits both. */
+async function ingest() {
+  const relay = await startServer({ env: BENCH_ENV });
+  const bare = await startServer({ script: path.join(here, 'bare-ws-server.ts') });
+  try {
+    const relayRates: number[] = [];
+    const bareRates: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      bareRates.push(await ingestBare(bare, INGEST_CHUNKS));
+      relayRates.push(await ingestRelay(relay, INGEST_CHUNKS));
+    }
+    return {
+      chunksPerRun: INGEST_CHUNKS,
+      chunkBytes: CHUNK_BYTES,
+      relayChunksPerS: round(median(relayRates), 0),
+      bareChunksPerS: round(median(bareRates), 0),
+      ratio: round(median(relayRates) / median(bareRates)),
+    };
+  } finally {
+    await Promise.all([relay.dispose(), bare.dispose()]);
+  }
+}
+
+/** Minimal Chrome DevTools Protocol client for the server's inspector. */
+async function inspector(server: TestServer) {
+  const match = /Debugger listening on (ws:\/\/\S+)/.exec(server.output());
+  if (match?.[1] === undefined) throw new Error('the server did not print its inspector URL');
+  const ws = new WebSocket(match[1]);
+  await new Promise((resolve) => ws.once('open', resolve));
+  let id = 0;
+  const call = (method: string) =>
+    new Promise<Record<string, number>>((resolve) => {
+      const mine = ++id;
+      const onMessage = (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as { id?: number; result?: Record<string, number> };
+        if (message.id !== mine) return;
+        ws.off('message', onMessage);
+        resolve(message.result ?? {});
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ id: mine, method }));
+    });
+  return {
+    async heapUsed(): Promise<number> {
+      await call('HeapProfiler.collectGarbage');
+      await call('HeapProfiler.collectGarbage');
+      return (await call('Runtime.getHeapUsage')).usedSize ?? Number.NaN;
+    },
+    close: () => { ws.close(); },
+  };
+}
+
+/** (c) Heap per idle authenticated connection. */
+async function idle() {
+  const server = await startServer({ env: BENCH_ENV, nodeArgs: ['--inspect=127.0.0.1:0'] });
+  try {
+    const cdp = await inspector(server);
+    // Warm up code paths so their one-time allocations are not counted per connection.
+    await Promise.all((await connectMany(server.url, 50)).map((c) => c.close()));
+    const before = await cdp.heapUsed();
+    const rssBefore = rssMiB(server.process.pid ?? 0);
+    const clients = await connectMany(server.url, IDLE);
+    await sleep(1000);
+    const after = await cdp.heapUsed();
+    const rssAfter = rssMiB(server.process.pid ?? 0);
+    cdp.close();
+    await Promise.all(clients.map((c) => c.close()));
+    return {
+      connections: IDLE,
+      heapPerConnectionKiB: round((after - before) / IDLE / 1024, 2),
+      rssPerConnectionKiB: round(((rssAfter - rssBefore) * 1024) / IDLE, 2),
+    };
+  } finally {
+    await server.dispose();
+  }
+}
+
+const result = {
+  bench: 'server',
+  node: process.version,
+  cpus: (await import('node:os')).cpus().length,
+  realtime: await realtime(),
+  ingest: await ingest(),
+  idle: await idle(),
+};
+report({
+  ...result,
+  budgets: {
+    realtimeP99AckMs: {
+      budget: 20,
+      met: result.realtime.ackMs.p99 <= 20 && result.realtime.lostChunks === 0,
+    },
+    ingestRatio: { budget: 0.6, met: result.ingest.ratio >= 0.6 },
+    idleHeapKiB: { budget: 16, met: result.idle.heapPerConnectionKiB <= 16 },
+  },
+});

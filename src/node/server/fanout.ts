@@ -1,0 +1,52 @@
+import type { Cursor, DeviceKey } from '../../shared/protocol';
+import { toHex } from '../../shared/protocol';
+import type { Appended } from './store/store';
+
+/** Called when a device's log has grown up to `cursor` (a wake-up hint, not the events). */
+export type WakeUp = (cursor: Cursor) => void;
+
+/**
+ * Tells the sessions of a device that its event log grew. At-most-once by design: the database is
+ * the source of truth and sessions read from their cursor (DESIGN.md §7).
+ */
+export interface Fanout {
+  /** Announces appended events. */
+  publish(appended: Appended): Promise<void>;
+  /** Listens for a device's wake-ups; returns the unsubscribe function. */
+  subscribe(device: DeviceKey, listener: WakeUp): () => void;
+  /** Stops delivering; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Fanout within one server process. */
+export class LocalFanout implements Fanout {
+  private readonly listeners = new Map<string, Set<WakeUp>>();
+
+  publish(appended: Appended): Promise<void> {
+    for (const { device, cursor } of appended) {
+      const set = this.listeners.get(toHex(device));
+      if (set === undefined) continue;
+      for (const listener of set) listener(cursor);
+    }
+    return Promise.resolve();
+  }
+
+  subscribe(device: DeviceKey, listener: WakeUp): () => void {
+    const key = toHex(device);
+    let set = this.listeners.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(key, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(key);
+    };
+  }
+
+  close(): Promise<void> {
+    this.listeners.clear();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,413 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from 'ws';
+import {
+  NoiseError,
+  createHandshake,
+  type HandshakeState,
+  type KeyPair,
+  type TransportCiphers,
+} from '../../shared/crypto/noise';
+import {
+  CURSOR_START,
+  MAX_EVENTS_PER_BATCH,
+  MAX_MEMBERS,
+  MAX_METADATA_BYTES,
+  PUSH_REQUEST_ID,
+  ProtocolError,
+  asMillis,
+  asDeviceKey,
+  decodeClientFrame,
+  encodeFrame,
+  toHex,
+  type ClientFrame,
+  type Cursor,
+  type DeviceKey,
+  type ServerFrame,
+} from '../../shared/protocol';
+import { NOISE_PROLOGUE } from '../../shared/protocol/handshake';
+import type { Fanout } from './fanout';
+import { handleRequest } from './handlers';
+import type { ServerLimitsConfig } from './limits';
+import { TokenBucket } from './limits';
+import type { Metrics } from './metrics';
+import type { Store } from './store/store';
+
+/** Above this many unsent bytes a sender waits for the socket to drain (fetch streams, pushes). */
+const SEND_HIGH_WATER_BYTES = 1024 * 1024;
+/** Inbound frames queued for processing before the socket stops reading (TCP pushes back). */
+const RECEIVE_PAUSE_AT = 64;
+/** …and resumes reading when the queue is down to this. */
+const RECEIVE_RESUME_AT = 16;
+
+const EMPTY = new Uint8Array(0);
+
+/** What every session shares: the store, the fanout, limits and instruments. */
+export interface SessionContext {
+  readonly store: Store;
+  readonly fanout: Fanout;
+  readonly metrics: Metrics;
+  readonly limits: ServerLimitsConfig;
+  readonly serverKey: KeyPair;
+  readonly serverVersion: string;
+  readonly log: FastifyBaseLogger;
+  /** Per-device token buckets, shared by all sessions of a device. */
+  readonly rates: DeviceRates;
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+type Phase =
+  | { readonly type: 'handshake'; readonly hs: HandshakeState; readonly deadline: number }
+  | { readonly type: 'hello'; readonly device: DeviceKey; readonly ciphers: TransportCiphers }
+  | {
+      readonly type: 'open';
+      readonly device: DeviceKey;
+      readonly ciphers: TransportCiphers;
+      readonly unsubscribe: () => void;
+    }
+  | { readonly type: 'closed' };
+
+/**
+ * One WebSocket connection: Noise XX handshake (server = responder), then one Noise transport
+ * message per WebSocket message, each holding one frame. Frames are handled strictly in order.
+ */
+export class Session {
+  private phase: Phase;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private lastFrameAt: number;
+  /** Pings answered since the last heartbeat. */
+  alive = true;
+  /** Highest cursor this session has delivered; null until the client's first `sync`. */
+  private deliveredCursor: Cursor | null = null;
+  private pushPending = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly ctx: SessionContext,
+    private readonly onClosed: (session: Session) => void,
+  ) {
+    const now = ctx.now();
+    this.lastFrameAt = now;
+    this.phase = {
+      type: 'handshake',
+      hs: createHandshake({
+        pattern: 'XX',
+        initiator: false,
+        prologue: NOISE_PROLOGUE,
+        staticKeyPair: ctx.serverKey,
+      }),
+      deadline: now + ctx.limits.handshakeTimeoutMs,
+    };
+    ws.on('message', (data, isBinary) => {
+      this.enqueue(toBytes(data), isBinary);
+    });
+    ws.on('pong', () => (this.alive = true));
+    ws.on('close', () => {
+      this.teardown();
+    });
+    ws.on('error', (error) => {
+      ctx.log.debug({ err: error }, 'socket error');
+    });
+  }
+
+  /** The authenticated device, once the handshake is done. */
+  get device(): DeviceKey | null {
+    return this.phase.type === 'hello' || this.phase.type === 'open' ? this.phase.device : null;
+  }
+
+  /** Called by the server's sweep: enforces the handshake deadline and the idle timeout. */
+  sweep(now: number): void {
+    if (this.phase.type === 'handshake' && now > this.phase.deadline) {
+      this.fail(new ProtocolError('HANDSHAKE_TIMEOUT', 'handshake not finished in time'));
+    } else if (this.phase.type !== 'closed' && now - this.lastFrameAt > this.ctx.limits.idleTimeoutMs) {
+      this.fail(new ProtocolError('IDLE_TIMEOUT', 'no frame received for too long'));
+    }
+  }
+
+  /** Sends a WebSocket ping; terminates the peer if the previous one went unanswered. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  /** Ends the session with an error frame (when one can be sent) and the matching close code. */
+  fail(error: ProtocolError): void {
+    if (this.phase.type === 'closed') return;
+    this.ctx.metrics.protocolErrors.inc({ code: error.code });
+    this.ctx.log.info(
+      { device: this.deviceHex(), code: error.code, reason: error.message },
+      'closing session',
+    );
+    if (this.phase.type !== 'handshake') {
+      this.trySend({
+        type: 'error',
+        requestId: PUSH_REQUEST_ID,
+        code: error.code,
+        message: error.message,
+        fatal: true,
+      });
+    } else {
+      this.ctx.metrics.handshakes.inc({ outcome: error.code === 'HANDSHAKE_TIMEOUT' ? 'timeout' : 'failed' });
+    }
+    this.ws.close(error.closeCode, error.code);
+    this.teardown();
+  }
+
+  /** Sends a reply or push frame; waits when the socket's buffer is above the high-water mark. */
+  async send(frame: ServerFrame): Promise<void> {
+    if (!this.trySend(frame)) return;
+    if (this.ws.bufferedAmount > SEND_HIGH_WATER_BYTES) await this.drained();
+  }
+
+  /** Sends an error reply to one request; a fatal one also ends the session. */
+  async reject(requestId: ClientFrame['requestId'], error: ProtocolError): Promise<void> {
+    if (error.fatal) {
+      this.fail(error);
+      return;
+    }
+    this.ctx.metrics.protocolErrors.inc({ code: error.code });
+    await this.send({ type: 'error', requestId, code: error.code, message: error.message, fatal: false });
+  }
+
+  /** Starts delivering pushes after the client has synced up to `cursor`. */
+  markDelivered(cursor: Cursor): void {
+    if (this.deliveredCursor === null || cursor > this.deliveredCursor) this.deliveredCursor = cursor;
+  }
+
+  private deviceHex(): string | undefined {
+    const device = this.device;
+    return device === null ? undefined : toHex(device);
+  }
+
+  private enqueue(data: Uint8Array, isBinary: boolean): void {
+    this.queued++;
+    if (this.queued === RECEIVE_PAUSE_AT) this.ws.pause();
+    this.queue = this.queue
+      .then(() => this.receive(data, isBinary))
+      .catch((error: unknown) => {
+        this.ctx.log.error({ err: error, device: this.deviceHex() }, 'session fault');
+        this.fail(new ProtocolError('INTERNAL', 'internal server error'));
+      })
+      .finally(() => {
+        this.queued--;
+        if (this.queued === RECEIVE_RESUME_AT) this.ws.resume();
+      });
+  }
+
+  private async receive(data: Uint8Array, isBinary: boolean): Promise<void> {
+    const phase = this.phase;
+    if (phase.type === 'closed') return;
+    this.lastFrameAt = this.ctx.now();
+    if (!isBinary) {
+      this.fail(new ProtocolError('NOT_BINARY', 'text messages are not part of the protocol'));
+      return;
+    }
+    if (phase.type === 'handshake') {
+      this.handshake(phase, data);
+      return;
+    }
+    let frame: ClientFrame;
+    try {
+      frame = decodeClientFrame(phase.ciphers.receive.decrypt(data));
+    } catch (error) {
+      this.fail(asProtocolError(error));
+      return;
+    }
+    const { metrics } = this.ctx;
+    metrics.framesIn.inc({ type: frame.type });
+    metrics.bytesIn.inc({ type: frame.type }, data.length);
+    if (!this.ctx.rates.allow(phase.device, data.length, this.ctx.now())) {
+      await this.reject(
+        frame.requestId,
+        new ProtocolError('RATE_LIMITED', 'too many frames or bytes; slow down'),
+      );
+      return;
+    }
+    if (phase.type === 'hello') {
+      await this.hello(phase, frame);
+      return;
+    }
+    if (frame.type === 'hello') {
+      this.fail(new ProtocolError('OUT_OF_ORDER', 'hello was already received'));
+      return;
+    }
+    try {
+      await handleRequest(this, this.ctx, phase.device, frame);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      await this.reject(frame.requestId, error);
+    }
+  }
+
+  private handshake(phase: Extract<Phase, { type: 'handshake' }>, data: Uint8Array): void {
+    try {
+      // Handshake payloads are empty in this protocol; anything else is not a Sotto client.
+      if (phase.hs.readMessage(data).length !== 0) {
+        throw new ProtocolError('HANDSHAKE_FAILED', 'handshake payloads must be empty');
+      }
+      if (!phase.hs.isComplete) {
+        this.ws.send(phase.hs.writeMessage(EMPTY));
+        return;
+      }
+      const remote = phase.hs.remoteStaticPublicKey;
+      if (remote === null) {
+        throw new NoiseError('NOISE_OUT_OF_ORDER', 'handshake finished without a remote key');
+      }
+      const device = asDeviceKey(remote);
+      this.phase = { type: 'hello', device, ciphers: phase.hs.split() };
+      this.ctx.rates.retain(device, this.ctx.now());
+      this.ctx.metrics.handshakes.inc({ outcome: 'ok' });
+    } catch (error) {
+      this.fail(
+        error instanceof ProtocolError
+          ? error
+          : new ProtocolError('HANDSHAKE_FAILED', 'the Noise handshake failed'),
+      );
+    }
+  }
+
+  private async hello(phase: Extract<Phase, { type: 'hello' }>, frame: ClientFrame): Promise<void> {
+    if (frame.type !== 'hello') {
+      this.fail(new ProtocolError('OUT_OF_ORDER', `expected hello, got ${frame.type}`));
+      return;
+    }
+    const { store, fanout, limits } = this.ctx;
+    await store.touchDevice(phase.device, frame.deviceName, asMillis(this.ctx.now()));
+    const unsubscribe = fanout.subscribe(phase.device, (cursor) => {
+      this.wake(cursor);
+    });
+    this.phase = { type: 'open', device: phase.device, ciphers: phase.ciphers, unsubscribe };
+    await this.send({
+      type: 'welcome',
+      requestId: frame.requestId,
+      serverVersion: this.ctx.serverVersion,
+      deviceKey: phase.device,
+      serverTimeMs: asMillis(this.ctx.now()),
+      limits: {
+        maxChunkBytes: limits.maxChunkBytes,
+        maxChunksPerMessage: limits.maxChunksPerMessage,
+        maxMetadataBytes: MAX_METADATA_BYTES,
+        maxMembers: MAX_MEMBERS,
+        maxEventsPerBatch: MAX_EVENTS_PER_BATCH,
+        maxInFlightUploads: limits.maxInFlightUploads,
+      },
+    });
+  }
+
+  /** A wake-up hint from the fanout: push what this device has not been sent yet. */
+  private wake(cursor: Cursor): void {
+    if (this.deliveredCursor === null || cursor <= this.deliveredCursor || this.pushPending) return;
+    this.pushPending = true;
+    const woken = performance.now();
+    this.queued++;
+    this.queue = this.queue
+      .then(() => this.push(woken))
+      .catch((error: unknown) => {
+        this.ctx.log.error({ err: error, device: this.deviceHex() }, 'push failed');
+      })
+      .finally(() => {
+        this.queued--;
+      });
+  }
+
+  private async push(woken: number): Promise<void> {
+    this.pushPending = false;
+    const phase = this.phase;
+    if (phase.type !== 'open') return;
+    let after = this.deliveredCursor ?? CURSOR_START;
+    for (;;) {
+      const { events, hasMore } = await this.ctx.store.eventsAfter(phase.device, after, MAX_EVENTS_PER_BATCH);
+      const last = events.at(-1);
+      if (last === undefined) return;
+      await this.send({ type: 'events', requestId: PUSH_REQUEST_ID, events, hasMore });
+      after = last.cursor;
+      this.markDelivered(after);
+      if (!hasMore) break;
+    }
+    this.ctx.metrics.fanoutLatency.observe((performance.now() - woken) / 1000);
+  }
+
+  private trySend(frame: ServerFrame): boolean {
+    const phase = this.phase;
+    if (phase.type !== 'hello' && phase.type !== 'open') return false;
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    const bytes = phase.ciphers.send.encrypt(encodeFrame(frame));
+    this.ws.send(bytes);
+    this.ctx.metrics.framesOut.inc({ type: frame.type });
+    this.ctx.metrics.bytesOut.inc({ type: frame.type }, bytes.length);
+    return true;
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      // An empty send's callback fires once everything queued before it has been written.
+      this.ws.send(EMPTY, () => {
+        resolve();
+      });
+    });
+  }
+
+  private teardown(): void {
+    const phase = this.phase;
+    if (phase.type === 'closed') return;
+    this.phase = { type: 'closed' };
+    if (phase.type === 'open') phase.unsubscribe();
+    if (phase.type === 'open' || phase.type === 'hello') this.ctx.rates.release(phase.device);
+    this.onClosed(this);
+  }
+}
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+function asProtocolError(error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  if (error instanceof NoiseError) {
+    return new ProtocolError('DECRYPT_FAILED', 'a transport message did not decrypt');
+  }
+  throw error;
+}
+
+/** Per-device token buckets for frames and bytes, kept while the device has a session. */
+export class DeviceRates {
+  private readonly entries = new Map<string, { frames: TokenBucket; bytes: TokenBucket; sessions: number }>();
+
+  constructor(private readonly limits: ServerLimitsConfig) {}
+
+  /** Counts a session of the device (creating its buckets on the first). */
+  retain(device: DeviceKey, now: number): void {
+    const key = toHex(device);
+    const entry = this.entries.get(key);
+    if (entry !== undefined) {
+      entry.sessions++;
+      return;
+    }
+    const { framesPerSecond, frameBurst, bytesPerSecond, byteBurst } = this.limits;
+    this.entries.set(key, {
+      frames: new TokenBucket(framesPerSecond, frameBurst, now),
+      bytes: new TokenBucket(bytesPerSecond, byteBurst, now),
+      sessions: 1,
+    });
+  }
+
+  /** Forgets the device's buckets when its last session ends. */
+  release(device: DeviceKey): void {
+    const key = toHex(device);
+    const entry = this.entries.get(key);
+    if (entry !== undefined && --entry.sessions === 0) this.entries.delete(key);
+  }
+
+  /** Whether the device may send one more frame of `bytes` now. */
+  allow(device: DeviceKey, bytes: number, now: number): boolean {
+    const entry = this.entries.get(toHex(device));
+    if (entry === undefined) return true;
+    return entry.frames.take(1, now) && entry.bytes.take(bytes, now);
+  }
+}
