@@ -83,17 +83,20 @@ export async function handleRequest(
         );
       }
       // The ACK below is sent only after putChunk's transaction has committed.
-      const nextIndex = await timed('putChunk', () =>
-        store.putChunk({
-          messageId: frame.messageId,
-          index: frame.index,
-          final: frame.final,
-          data: frame.data,
-          sender: device,
-        }),
+      const { nextIndex, repeated } = await timed('putChunk', () =>
+        store.putChunk(
+          {
+            messageId: frame.messageId,
+            index: frame.index,
+            final: frame.final,
+            data: frame.data,
+            sender: device,
+          },
+          limits.maxMessageBytes,
+        ),
       );
       await session.send({ type: 'ack', requestId, messageId: frame.messageId, nextIndex });
-      metrics.chunksStored.inc({ outcome: 'acked' });
+      metrics.chunksStored.inc({ outcome: repeated ? 'repeat' : 'new' });
       metrics.ackLatency.observe((performance.now() - started) / 1000);
       return;
     }

@@ -35,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
         sender BLOB NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('uploading', 'committed')),
         next_index INTEGER NOT NULL DEFAULT 0,
+        stored_bytes INTEGER NOT NULL DEFAULT 0,
         chunk_count INTEGER,
         total_bytes INTEGER,
         metadata BLOB,

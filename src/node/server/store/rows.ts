@@ -23,6 +23,7 @@ export interface MessageRow {
   readonly sender: Buffer;
   readonly status: Exclude<UploadState, 'unknown'>;
   readonly next_index: number;
+  readonly stored_bytes: number;
   readonly chunk_count: number | null;
   readonly committed_ms: number | null;
 }

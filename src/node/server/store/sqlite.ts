@@ -23,7 +23,7 @@ import { appendEvents, conversationEvent, messageEvent, receiptEvent } from './e
 import { migrate } from './migrations';
 import { bytes, chunkFromRow, eventFromRow, type MessageRow } from './rows';
 import { prepareStatements, type Statements } from './statements';
-import type { Appended, CommitRequest, NewUpload, Store, StoredChunk } from './store';
+import type { Appended, CommitRequest, NewUpload, PutChunkResult, Store, StoredChunk } from './store';
 
 /** How long a writer waits for another connection's lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -167,7 +167,7 @@ class SqliteStore implements Store {
     });
   }
 
-  putChunk(chunk: StoredChunk & { sender: DeviceKey }): Promise<ChunkIndex> {
+  putChunk(chunk: StoredChunk & { sender: DeviceKey }, maxMessageBytes = Infinity): Promise<PutChunkResult> {
     return this.#write(() => {
       const { messageId, index, final, data, sender } = chunk;
       const message = this.#ownMessage(messageId, sender);
@@ -175,18 +175,24 @@ class SqliteStore implements Store {
       const stored = this.#sql.chunk.get(messageId, index);
       if (stored !== undefined) {
         if (stored.final === (final ? 1 : 0) && sameBytes(stored.data, data)) {
-          return asChunkIndex(message.next_index);
+          return { nextIndex: asChunkIndex(message.next_index), repeated: true };
         }
         throw new ProtocolError('CHUNK_CONFLICT', `Chunk ${index} was already stored with other contents.`);
       }
       if (message.status === 'committed') {
         throw new ProtocolError('ALREADY_COMMITTED', `Message ${toHex(messageId)} is already sent.`);
       }
+      if (message.stored_bytes + data.length > maxMessageBytes) {
+        throw new ProtocolError('QUOTA_EXCEEDED', `Message would exceed ${maxMessageBytes} bytes.`);
+      }
       this.#sql.insertChunk.run(messageId, index, final ? 1 : 0, data);
-      if (index !== message.next_index) return asChunkIndex(message.next_index);
+      this.#sql.addStoredBytes.run(data.length, messageId);
+      if (index !== message.next_index) {
+        return { nextIndex: asChunkIndex(message.next_index), repeated: false };
+      }
       const next = this.#sql.contiguousEnd.get({ message: messageId, from: index }) ?? index + 1;
       this.#sql.setNextIndex.run(next, messageId);
-      return asChunkIndex(next);
+      return { nextIndex: asChunkIndex(next), repeated: false };
     });
   }
 

@@ -18,6 +18,7 @@ export interface Statements {
   readonly insertMessage: Database.Statement<[Bytes, Bytes, Bytes, number]>;
   readonly insertWrap: Database.Statement<[Bytes, Bytes, Bytes]>;
   readonly setNextIndex: Database.Statement<[number, Bytes]>;
+  readonly addStoredBytes: Database.Statement<[number, Bytes]>;
   readonly markCommitted: Database.Statement<[number, number, Bytes, number, Bytes]>;
   readonly deleteMessage: Database.Statement<[Bytes]>;
   readonly expireUploads: Database.Statement<[number]>;
@@ -70,7 +71,7 @@ export function prepareStatements(db: Database.Database): Statements {
       .pluck(),
 
     message: db.prepare<[Bytes], MessageRow>(
-      `SELECT conversation_id, sender, status, next_index, chunk_count, committed_ms
+      `SELECT conversation_id, sender, status, next_index, stored_bytes, chunk_count, committed_ms
        FROM messages WHERE id = ?`,
     ),
     countUploading: db
@@ -84,6 +85,9 @@ export function prepareStatements(db: Database.Database): Statements {
       'INSERT INTO wraps (message_id, device_key, wrapped) VALUES (?, ?, ?)',
     ),
     setNextIndex: db.prepare<[number, Bytes]>('UPDATE messages SET next_index = ? WHERE id = ?'),
+    addStoredBytes: db.prepare<[number, Bytes]>(
+      'UPDATE messages SET stored_bytes = stored_bytes + ? WHERE id = ?',
+    ),
     markCommitted: db.prepare<[number, number, Bytes, number, Bytes]>(
       `UPDATE messages
        SET status = 'committed', chunk_count = ?, total_bytes = ?, metadata = ?, committed_ms = ?

@@ -66,9 +66,11 @@ export interface Store {
    * Stores a chunk of the sender's own upload, idempotently: the same index with the same bytes and
    * flag is a no-op (also after commit); different bytes or flag is CHUNK_CONFLICT. A message not
    * begun by this sender is UNKNOWN_MESSAGE. A chunk after commit that is not already stored is
-   * ALREADY_COMMITTED. Returns the contiguous count of stored chunks from index 0.
+   * ALREADY_COMMITTED; a chunk that would take the message past `maxMessageBytes` is
+   * QUOTA_EXCEEDED. Returns the contiguous count of stored chunks from index 0 and whether the
+   * chunk was a repeat.
    */
-  putChunk(chunk: StoredChunk & { sender: DeviceKey }): Promise<ChunkIndex>;
+  putChunk(chunk: StoredChunk & { sender: DeviceKey }, maxMessageBytes?: number): Promise<PutChunkResult>;
   /** Where the sender's upload stands ('unknown' if none by this sender). */
   uploadState(
     messageId: MessageId,
@@ -117,6 +119,12 @@ export interface Store {
 
 /** Devices whose event logs grew, with the last cursor appended (for the fanout wake-up hint). */
 export type Appended = readonly { readonly device: DeviceKey; readonly cursor: Cursor }[];
+
+/** Outcome of `putChunk`: the contiguous count from index 0, and whether the chunk was already stored. */
+export interface PutChunkResult {
+  readonly nextIndex: ChunkIndex;
+  readonly repeated: boolean;
+}
 
 /** What `begin` says about an upload. */
 export interface NewUpload {

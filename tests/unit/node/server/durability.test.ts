@@ -74,8 +74,9 @@ describe('durability across SIGKILL', () => {
     const bob2 = await RelayClient.connect(second.url, { keyPair: bob.keyPair });
     const fetched = await bob2.fetch(messageId);
     expect(fetched.chunks).toHaveLength(chunks.length);
-    fetched.chunks.forEach((c, i) => { expect(Buffer.from(c.data).equals(Buffer.from(chunks[i] ?? []))).toBe(true); },
-    );
+    fetched.chunks.forEach((c, i) => {
+      expect(Buffer.from(c.data).equals(Buffer.from(chunks[i] ?? []))).toBe(true);
+    });
     await Promise.all([alice2.close(), bob2.close()]);
   });
 });

@@ -218,12 +218,33 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         await begin(store, id, creator, devices, { maxInFlight: 2 });
       });
 
+      it('refuses a chunk that would take the message past its byte quota', async () => {
+        const { id, creator, devices } = await newConversation(store);
+        const messageId = await begin(store, id, creator, devices);
+        const first = { ...chunkOf(messageId, 0, 3), sender: creator };
+        const quota = first.data.length * 2;
+        await store.putChunk(first, quota);
+        await store.putChunk(
+          { ...chunkOf(messageId, 1, 3), sender: creator, data: new Uint8Array(first.data.length) },
+          quota,
+        );
+        await expectRefusal(
+          store.putChunk({ ...chunkOf(messageId, 2, 3), sender: creator }, quota),
+          'QUOTA_EXCEEDED',
+        );
+        // A repeat of a stored chunk is not new data and is still acknowledged.
+        expect(await store.putChunk(first, quota)).toEqual({ nextIndex: 2, repeated: true });
+      });
+
       it('stores chunks idempotently and refuses conflicting ones', async () => {
         const { id, creator, devices } = await newConversation(store);
         const messageId = await begin(store, id, creator, devices);
         const chunk = { ...chunkOf(messageId, 0, 2), sender: creator };
-        expect(await store.putChunk(chunk)).toBe(1);
-        expect(await store.putChunk({ ...chunk, data: Uint8Array.from(chunk.data) })).toBe(1);
+        expect(await store.putChunk(chunk)).toEqual({ nextIndex: 1, repeated: false });
+        expect(await store.putChunk({ ...chunk, data: Uint8Array.from(chunk.data) })).toEqual({
+          nextIndex: 1,
+          repeated: true,
+        });
         const flipped = Uint8Array.from(chunk.data);
         flipped[0] = (flipped[0] ?? 0) ^ 1;
         await expectRefusal(store.putChunk({ ...chunk, data: flipped }), 'CHUNK_CONFLICT');
@@ -261,7 +282,10 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         }
         const stored = new Set<number>();
         for (const [step, index] of order.entries()) {
-          const next = await store.putChunk({ ...chunkOf(messageId, index, count), sender: creator });
+          const { nextIndex: next } = await store.putChunk({
+            ...chunkOf(messageId, index, count),
+            sender: creator,
+          });
           stored.add(index);
           let expected = 0;
           while (stored.has(expected)) expected++;
@@ -352,7 +376,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         expect(again).toEqual({ committedAt: 7_000, appended: [] });
         for (const device of recipients) expect(await allEvents(store, device)).toHaveLength(2);
         // Chunks may be replayed after commit; new ones are refused.
-        expect(await store.putChunk({ ...chunkOf(messageId, 3, 4), sender: creator })).toBe(4);
+        expect((await store.putChunk({ ...chunkOf(messageId, 3, 4), sender: creator })).nextIndex).toBe(4);
         await expectRefusal(
           store.putChunk({ ...chunkOf(messageId, 4, 5), sender: creator }),
           'ALREADY_COMMITTED',

@@ -15,7 +15,7 @@ await store.beginUpload({ messageId, conversationId: id, sender: creator, wraps 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 process.stdout.write(`begun ${hex(messageId)} ${hex(creator)} ${hex(devices[1] ?? creator)}\n`);
 for (let i = 0; i < count; i++) {
-  const next = await store.putChunk({ ...chunkOf(messageId, i, count), sender: creator });
+  const { nextIndex: next } = await store.putChunk({ ...chunkOf(messageId, i, count), sender: creator });
   process.stdout.write(`ack ${next}\n`);
 }
 const { committedAt } = await store.commit(
