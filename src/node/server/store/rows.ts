@@ -28,6 +28,14 @@ export interface MessageRow {
   readonly committed_ms: number | null;
 }
 
+/** The chunk path's view of an upload by a given device. */
+export interface UploadRow {
+  readonly status: Exclude<UploadState, 'unknown'>;
+  readonly next_index: number;
+  readonly stored_bytes: number;
+  readonly is_member: 0 | 1;
+}
+
 /** A `chunks` row. */
 export interface ChunkRow {
   readonly idx: number;

@@ -60,6 +60,9 @@ class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #sql: Statements;
   readonly #transaction: Database.Transaction<(work: () => unknown) => unknown>;
+  /** Writes waiting for the next group commit; null when none is scheduled. */
+  #pending: { work: () => unknown; resolve(value: unknown): void; reject(error: unknown): void }[] | null =
+    null;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -170,29 +173,36 @@ class SqliteStore implements Store {
   putChunk(chunk: StoredChunk & { sender: DeviceKey }, maxMessageBytes = Infinity): Promise<PutChunkResult> {
     return this.#write(() => {
       const { messageId, index, final, data, sender } = chunk;
-      const message = this.#ownMessage(messageId, sender);
-      this.#requireMember(asConversationId(bytes(message.conversation_id)), sender);
-      const stored = this.#sql.chunk.get(messageId, index);
-      if (stored !== undefined) {
-        if (stored.final === (final ? 1 : 0) && sameBytes(stored.data, data)) {
-          return { nextIndex: asChunkIndex(message.next_index), repeated: true };
+      const upload = this.#sql.uploadFor.get({ message: messageId, device: sender });
+      if (upload === undefined) {
+        throw new ProtocolError('UNKNOWN_MESSAGE', `No upload ${toHex(messageId)} by this device.`);
+      }
+      if (upload.is_member === 0) {
+        throw new ProtocolError('NOT_A_MEMBER', 'This device is not a member of the conversation.');
+      }
+      if (upload.status === 'uploading') {
+        const fits = upload.stored_bytes + data.length <= maxMessageBytes;
+        if (fits && this.#sql.insertChunk.run(messageId, index, final ? 1 : 0, data).changes === 1) {
+          const next =
+            index === upload.next_index
+              ? (this.#sql.contiguousEnd.get({ message: messageId, from: index }) ?? index + 1)
+              : upload.next_index;
+          this.#sql.advanceUpload.run(data.length, next, messageId);
+          return { nextIndex: asChunkIndex(next), repeated: false };
         }
+        if (!fits && this.#sql.chunk.get(messageId, index) === undefined) {
+          throw new ProtocolError('QUOTA_EXCEEDED', `Message would exceed ${maxMessageBytes} bytes.`);
+        }
+      }
+      // Already stored (or committed): a byte-identical repeat is acknowledged again.
+      const stored = this.#sql.chunk.get(messageId, index);
+      if (stored !== undefined && stored.final === (final ? 1 : 0) && sameBytes(stored.data, data)) {
+        return { nextIndex: asChunkIndex(upload.next_index), repeated: true };
+      }
+      if (stored !== undefined) {
         throw new ProtocolError('CHUNK_CONFLICT', `Chunk ${index} was already stored with other contents.`);
       }
-      if (message.status === 'committed') {
-        throw new ProtocolError('ALREADY_COMMITTED', `Message ${toHex(messageId)} is already sent.`);
-      }
-      if (message.stored_bytes + data.length > maxMessageBytes) {
-        throw new ProtocolError('QUOTA_EXCEEDED', `Message would exceed ${maxMessageBytes} bytes.`);
-      }
-      this.#sql.insertChunk.run(messageId, index, final ? 1 : 0, data);
-      this.#sql.addStoredBytes.run(data.length, messageId);
-      if (index !== message.next_index) {
-        return { nextIndex: asChunkIndex(message.next_index), repeated: false };
-      }
-      const next = this.#sql.contiguousEnd.get({ message: messageId, from: index }) ?? index + 1;
-      this.#sql.setNextIndex.run(next, messageId);
-      return { nextIndex: asChunkIndex(next), repeated: false };
+      throw new ProtocolError('ALREADY_COMMITTED', `Message ${toHex(messageId)} is already sent.`);
     });
   }
 
@@ -291,15 +301,52 @@ class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
+    if (this.#pending !== null) this.#flush();
     if (this.#db.open) this.#db.close();
     return Promise.resolve();
   }
 
-  /** Runs `work` in an IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlock). */
+  /**
+   * Runs `work` in a write transaction. Writes requested in the same turn of the event loop share
+   * one IMMEDIATE transaction (group commit: one WAL append for many chunks), each inside its own
+   * savepoint so a refusal rolls back only its own work. Every promise settles after the shared
+   * COMMIT, so a resolved write is durable.
+   */
   #write<T>(work: () => T): Promise<T> {
-    // The executor runs synchronously; a throw inside it rejects the promise.
-    return new Promise<T>((resolve) => {
-      resolve(this.#transaction.immediate(work) as T);
+    return new Promise<T>((resolve, reject) => {
+      if (this.#pending === null) {
+        this.#pending = [];
+        setImmediate(() => {
+          this.#flush();
+        });
+      }
+      this.#pending.push({ work, resolve: resolve, reject });
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#pending ?? [];
+    this.#pending = null;
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.#transaction.immediate(() => {
+        for (const { work } of batch) {
+          try {
+            // A transaction function called inside another runs as a SAVEPOINT.
+            outcomes.push({ ok: true, value: this.#transaction(work) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok === true) item.resolve(outcome.value);
+      else item.reject(outcome?.error);
     });
   }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ChunkRow, CompletenessRow, EventParams, EventRow, MessageRow } from './rows';
+import type { ChunkRow, CompletenessRow, EventParams, EventRow, MessageRow, UploadRow } from './rows';
 
 type Bytes = Uint8Array;
 
@@ -14,16 +14,16 @@ export interface Statements {
   readonly membersOf: Database.Statement<[Bytes], Buffer>;
   readonly conversationsOf: Database.Statement<[Bytes, Bytes, number], Buffer>;
   readonly message: Database.Statement<[Bytes], MessageRow>;
+  readonly uploadFor: Database.Statement<{ message: Bytes; device: Bytes }, UploadRow>;
   readonly countUploading: Database.Statement<[Bytes], number>;
   readonly insertMessage: Database.Statement<[Bytes, Bytes, Bytes, number]>;
   readonly insertWrap: Database.Statement<[Bytes, Bytes, Bytes]>;
-  readonly setNextIndex: Database.Statement<[number, Bytes]>;
-  readonly addStoredBytes: Database.Statement<[number, Bytes]>;
   readonly markCommitted: Database.Statement<[number, number, Bytes, number, Bytes]>;
   readonly deleteMessage: Database.Statement<[Bytes]>;
   readonly expireUploads: Database.Statement<[number]>;
   readonly chunk: Database.Statement<[Bytes, number], ChunkRow>;
   readonly insertChunk: Database.Statement<[Bytes, number, number, Bytes]>;
+  readonly advanceUpload: Database.Statement<[number, number, Bytes]>;
   readonly contiguousEnd: Database.Statement<{ message: Bytes; from: number }, number>;
   readonly completeness: Database.Statement<[Bytes], CompletenessRow>;
   readonly readChunks: Database.Statement<[Bytes, number, number], ChunkRow>;
@@ -53,6 +53,13 @@ export function prepareStatements(db: Database.Database): Statements {
     ),
     deleteMember: db.prepare<[Bytes, Bytes]>(
       'DELETE FROM members WHERE conversation_id = ? AND device_key = ?',
+    ),
+    // The chunk path's one lookup: the message (if this device began it) and the membership check.
+    uploadFor: db.prepare<{ message: Bytes; device: Bytes }, UploadRow>(
+      `SELECT m.status, m.next_index, m.stored_bytes,
+              EXISTS (SELECT 1 FROM members WHERE conversation_id = m.conversation_id AND device_key = @device)
+                AS is_member
+       FROM messages m WHERE m.id = @message AND m.sender = @device`,
     ),
     isMember: db
       .prepare<[Bytes, Bytes], number>('SELECT 1 FROM members WHERE conversation_id = ? AND device_key = ?')
@@ -84,10 +91,6 @@ export function prepareStatements(db: Database.Database): Statements {
     insertWrap: db.prepare<[Bytes, Bytes, Bytes]>(
       'INSERT INTO wraps (message_id, device_key, wrapped) VALUES (?, ?, ?)',
     ),
-    setNextIndex: db.prepare<[number, Bytes]>('UPDATE messages SET next_index = ? WHERE id = ?'),
-    addStoredBytes: db.prepare<[number, Bytes]>(
-      'UPDATE messages SET stored_bytes = stored_bytes + ? WHERE id = ?',
-    ),
     markCommitted: db.prepare<[number, number, Bytes, number, Bytes]>(
       `UPDATE messages
        SET status = 'committed', chunk_count = ?, total_bytes = ?, metadata = ?, committed_ms = ?
@@ -99,8 +102,12 @@ export function prepareStatements(db: Database.Database): Statements {
     chunk: db.prepare<[Bytes, number], ChunkRow>(
       'SELECT idx, final, data FROM chunks WHERE message_id = ? AND idx = ?',
     ),
+    // OR IGNORE: a repeat is detected by `changes === 0`, sparing a lookup on the common path.
     insertChunk: db.prepare<[Bytes, number, number, Bytes]>(
-      'INSERT INTO chunks (message_id, idx, final, data) VALUES (?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO chunks (message_id, idx, final, data) VALUES (?, ?, ?, ?)',
+    ),
+    advanceUpload: db.prepare<[number, number, Bytes]>(
+      'UPDATE messages SET stored_bytes = stored_bytes + ?, next_index = ? WHERE id = ?',
     ),
     // The end of the contiguous run starting at `from` (which must exist): the first index whose
     // successor is missing, plus one.

@@ -218,6 +218,22 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         await begin(store, id, creator, devices, { maxInFlight: 2 });
       });
 
+      it('isolates a refused write from concurrent ones', async () => {
+        const { id, creator, devices } = await newConversation(store);
+        const messageId = await begin(store, id, creator, devices);
+        const first = { ...chunkOf(messageId, 0, 3), sender: creator };
+        await store.putChunk(first);
+        // Issued together (one group commit where the store batches): only the conflict fails.
+        const results = await Promise.allSettled([
+          store.putChunk({ ...chunkOf(messageId, 1, 3), sender: creator }),
+          store.putChunk({ ...first, data: new Uint8Array(first.data.length + 1) }),
+          store.putChunk({ ...chunkOf(messageId, 2, 3), sender: creator }),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect(results[1]).toMatchObject({ reason: { code: 'CHUNK_CONFLICT' } });
+        expect(await store.uploadState(messageId, creator)).toEqual({ state: 'uploading', nextIndex: 3 });
+      });
+
       it('refuses a chunk that would take the message past its byte quota', async () => {
         const { id, creator, devices } = await newConversation(store);
         const messageId = await begin(store, id, creator, devices);
