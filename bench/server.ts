@@ -231,7 +231,9 @@ async function inspector(server: TestServer) {
       await call('HeapProfiler.collectGarbage');
       return (await call('Runtime.getHeapUsage')).usedSize ?? Number.NaN;
     },
-    close: () => { ws.close(); },
+    close: () => {
+      ws.close();
+    },
   };
 }
 
