@@ -37,7 +37,12 @@ export interface Relay {
 export async function registerRelay(app: FastifyInstance, config: ServerConfig): Promise<Relay> {
   await initNoise();
   const serverKey = loadOrCreateServerKey(config.dataDir);
-  const store = openSqliteStore({ file: path.join(config.dataDir, SQLITE_FILE) });
+  const store = openSqliteStore({
+    file: path.join(config.dataDir, SQLITE_FILE),
+    onCheckpointError: (message) => {
+      app.log.error({ message }, 'WAL checkpoint failed');
+    },
+  });
   const fanout = new LocalFanout();
   const metrics = createMetrics();
   const sessions = new Set<Session>();

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import type { Millis } from '../../../shared/brand';
 import {
@@ -19,6 +20,7 @@ import {
   type ReceiptKind,
   type UploadState,
 } from '../../../shared/protocol';
+import { BackgroundCheckpointer } from './checkpointer';
 import { appendEvents, conversationEvent, messageEvent, receiptEvent } from './eventlog';
 import { migrate } from './migrations';
 import { bytes, chunkFromRow, eventFromRow, type MessageRow } from './rows';
@@ -38,6 +40,13 @@ export interface SqliteStoreOptions {
    * commits also survive power loss, at the cost of one disk flush per transaction.
    */
   readonly synchronous?: 'normal' | 'full';
+  /**
+   * Fold the WAL into the database from a worker thread (default true), so the thread that commits
+   * and ACKs never stalls on a checkpoint. False restores SQLite's automatic checkpoints.
+   */
+  readonly backgroundCheckpoints?: boolean;
+  /** Where background checkpoint failures are reported. */
+  readonly onCheckpointError?: (message: string) => void;
 }
 
 /** Opens (creating and migrating if needed) the SQLite store in WAL mode. */
@@ -49,7 +58,16 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     migrate(db, options.file);
-    return new SqliteStore(db);
+    let checkpointer: BackgroundCheckpointer | null = null;
+    if (options.backgroundCheckpoints !== false && options.file !== ':memory:') {
+      db.pragma('wal_autocheckpoint = 0');
+      checkpointer = new BackgroundCheckpointer(
+        options.file,
+        createRequire(import.meta.url).resolve('better-sqlite3'),
+        options.onCheckpointError ?? (() => undefined),
+      );
+    }
+    return new SqliteStore(db, checkpointer);
   } catch (error) {
     db.close();
     throw error;
@@ -64,8 +82,11 @@ class SqliteStore implements Store {
   #pending: { work: () => unknown; resolve(value: unknown): void; reject(error: unknown): void }[] | null =
     null;
 
-  constructor(db: Database.Database) {
+  readonly #checkpointer: BackgroundCheckpointer | null;
+
+  constructor(db: Database.Database, checkpointer: BackgroundCheckpointer | null) {
     this.#db = db;
+    this.#checkpointer = checkpointer;
     this.#sql = prepareStatements(db);
     this.#transaction = db.transaction((work: () => unknown) => work());
   }
@@ -300,10 +321,10 @@ class SqliteStore implements Store {
     });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     if (this.#pending !== null) this.#flush();
+    await this.#checkpointer?.stop();
     if (this.#db.open) this.#db.close();
-    return Promise.resolve();
   }
 
   /**
