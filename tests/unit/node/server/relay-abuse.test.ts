@@ -193,3 +193,22 @@ describe('limits', () => {
     await expectServerStillServes();
   });
 });
+
+describe('idle sessions', () => {
+  it('closes a silent session with IDLE_TIMEOUT and keeps one that pings', async () => {
+    const idleServer = await startInProcess({ SOTTO_IDLE_TIMEOUT_MS: '1500' });
+    try {
+      const silent = await RelayClient.connect(idleServer.url);
+      const chatty = await RelayClient.connect(idleServer.url);
+      const pinger = setInterval(() => {
+        chatty.request({ type: 'ping', nonce: 1 }).catch(() => undefined);
+      }, 300);
+      expect(await silent.closed).toEqual({ code: 4003, reason: 'IDLE_TIMEOUT' });
+      clearInterval(pinger);
+      expect((await chatty.request({ type: 'ping', nonce: 2 })).nonce).toBe(2);
+      await chatty.close();
+    } finally {
+      await idleServer.dispose();
+    }
+  });
+});
