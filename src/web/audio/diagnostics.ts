@@ -43,3 +43,77 @@ declare global {
 export function diagnosticsEnabled(): boolean {
   return new URLSearchParams(location.search).has('diagnostics');
 }
+
+/** A finished recording as the tests see it (binary fields in base64: they cross `page.evaluate`). */
+export interface RecordingDiagnostics {
+  /** The Ogg Opus file. */
+  readonly bytesBase64: string;
+  /** Samples recorded, first captured frame to last, at `sampleRate`. */
+  readonly recordedSamples: number;
+  readonly sampleRate: number;
+  readonly encoder: string;
+  readonly preSkip: number;
+  readonly endReason: string;
+  /** Recorded stretches of the capture timeline, in capture samples. */
+  readonly segments: readonly { readonly from: number; readonly to: number }[];
+  /** The encoder's input (Float32, little-endian), if kept. */
+  readonly inputBase64: string | null;
+  readonly waveform: readonly number[];
+}
+
+/** PCM decoded by the app's own player. */
+export interface DecodedDiagnostics {
+  readonly decoder: string;
+  readonly sampleRate: number;
+  /** First channel, Float32 little-endian. */
+  readonly samplesBase64: string;
+}
+
+/** Result of encoding PCM offline through the encoder worker (bench). */
+export interface OfflineEncodeDiagnostics {
+  readonly encoder: string;
+  readonly elapsedMs: number;
+  readonly recordedSamples: number;
+  readonly bytesBase64: string;
+}
+
+/** What the recorder exposes on `window.sottoAudio` when opened with `?diagnostics`. */
+export interface AudioDiagnostics {
+  /** The last finished recording, or null. */
+  lastRecording(): RecordingDiagnostics | null;
+  /** What the preview player decoded, or null before it has loaded. */
+  decoded(): DecodedDiagnostics | null;
+  /** Ends the microphone track as an unplugged device would; false if none is open. */
+  endMicrophone(): boolean;
+  /** Encodes mono Float32 PCM (base64) at a preset's rate through the encoder worker. */
+  encodeOffline(pcmBase64: string, presetId: string, encoder: string): Promise<OfflineEncodeDiagnostics>;
+}
+
+declare global {
+  interface Window {
+    sottoAudio?: AudioDiagnostics;
+  }
+}
+
+/** Base64 of bytes, in slices so large buffers do not overflow the argument list. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const SLICE = 0x8000;
+  for (let i = 0; i < bytes.length; i += SLICE) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + SLICE));
+  }
+  return btoa(binary);
+}
+
+/** Bytes of a base64 string. */
+export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** Base64 of a Float32Array's bytes (platform order: little-endian everywhere Sotto runs). */
+export function float32ToBase64(samples: Float32Array): string {
+  return bytesToBase64(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
+}

@@ -1,0 +1,45 @@
+// The first syllable survives: a tone that starts mid-recording starts at the same moment in the
+// decoded file as in the capture the app recorded. The reference is the encoder's own input (the
+// capture frames, as diagnostics report them), because when the fake microphone's file started
+// relative to the first captured frame is not something the page can know to the millisecond.
+import { BURST_440 } from '../fixtures/signals';
+import { onsetSeconds } from '../helpers/audio-signal';
+import {
+  RATE,
+  download,
+  openRecorder,
+  opusToolsDecode,
+  readAppDecoded,
+  readRecording,
+  stopAndWaitForPreview,
+  waitRecorded,
+} from './recorder-helpers';
+import { expect, microphone, test } from './test';
+
+test.use(microphone(BURST_440.file));
+
+/** Onset tolerance of the issue. */
+const ONSET_TOLERANCE_S = 0.015;
+
+for (const encoder of ['webcodecs', 'wasm'] as const) {
+  test(`${encoder}: the burst's onset is where the capture heard it (±15 ms)`, async ({ page, server }) => {
+    await openRecorder(page, server, `encoder=${encoder}`);
+    await page.getByRole('button', { name: 'Record' }).click();
+    // The burst starts 1.25 s into the file, which starts playing when the microphone opens.
+    await waitRecorded(page, 2000);
+    await stopAndWaitForPreview(page);
+
+    const recording = await readRecording(page);
+    expect(recording.encoder).toBe(encoder);
+    const captured = onsetSeconds(recording.input, RATE);
+    // The capture started a little after the file did, so the onset is a little before 1.25 s.
+    expect(captured).toBeGreaterThan(0.5);
+    expect(captured).toBeLessThanOrEqual(BURST_440.onsetSeconds);
+
+    const byTools = opusToolsDecode(await download(page));
+    const byApp = await readAppDecoded(page);
+    for (const decoded of [byTools, byApp.samples]) {
+      expect(Math.abs(onsetSeconds(decoded, RATE) - captured)).toBeLessThanOrEqual(ONSET_TOLERANCE_S);
+    }
+  });
+}
