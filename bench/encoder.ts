@@ -17,7 +17,7 @@ import type {} from '../src/web/audio/diagnostics';
 import { chromiumArgs, chromiumPath } from '../tests/e2e/chromium';
 import { speechLike } from '../tests/fixtures/signals';
 import { startServer } from '../tests/helpers/server';
-import { writeWav } from '../tests/helpers/wav';
+import { writeWav16Mono } from '../tests/helpers/audio-wav';
 import { envInt, median, report, round } from './lib';
 
 const RUNS = envInt('BENCH_RUNS', 5);
@@ -59,7 +59,7 @@ function summary(times: readonly number[], bytes: number) {
 const temp = mkdtempSync(path.join(os.tmpdir(), 'sotto-bench-encoder-'));
 const samples = quantised(speechLike(SECONDS, PRESET.sampleRate, 1));
 const wav = path.join(temp, 'speech.wav');
-writeWav(wav, { sampleRate: PRESET.sampleRate, samples });
+writeWav16Mono(wav, { sampleRate: PRESET.sampleRate, samples });
 
 buildIfStale(process.cwd());
 const server = await startServer();

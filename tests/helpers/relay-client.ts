@@ -166,8 +166,9 @@ export class RelayClient {
 
   /** Closes the socket and waits for the close. */
   async close(): Promise<void> {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
-      {this.ws.close(1000);}
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(1000);
+    }
     await this.closed;
   }
 
@@ -196,7 +197,9 @@ export function openSocket(baseUrl: string): Promise<WebSocket> {
   const url = new URL('/ws', baseUrl.replace(/^http/, 'ws'));
   const ws = new WebSocket(url, { perMessageDeflate: false });
   return new Promise((resolve, reject) => {
-    ws.once('open', () => { resolve(ws); });
+    ws.once('open', () => {
+      resolve(ws);
+    });
     ws.once('error', reject);
   });
 }
@@ -204,16 +207,21 @@ export function openSocket(baseUrl: string): Promise<WebSocket> {
 /** The next binary message on a socket (for the handshake). */
 export function nextMessage(ws: WebSocket): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    ws.once('message', (data: Buffer) => { resolve(new Uint8Array(data)); });
-    ws.once('close', (code, reason) => { reject(new Error(`closed during handshake: ${code} ${reason.toString()}`)); },
-    );
+    ws.once('message', (data: Buffer) => {
+      resolve(new Uint8Array(data));
+    });
+    ws.once('close', (code, reason) => {
+      reject(new Error(`closed during handshake: ${code} ${reason.toString()}`));
+    });
   });
 }
 
 /** Waits for a socket's close and reports code and reason. */
 export function closeOf(ws: WebSocket): Promise<CloseInfo> {
   return new Promise((resolve) => {
-    ws.once('close', (code, reason) => { resolve({ code, reason: reason.toString() }); });
+    ws.once('close', (code, reason) => {
+      resolve({ code, reason: reason.toString() });
+    });
   });
 }
 
