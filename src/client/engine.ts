@@ -19,7 +19,7 @@ import { Connection, serverOrigin, type ConnectionStatus, type Session } from '.
 import { withMe } from './contacts';
 import { Directory } from './directory';
 import { MessageDraft } from './draft';
-import { Emitter } from './emitter';
+import { Emitter } from '../shared/emitter';
 import { ClientError } from './errors';
 import { OutboxBook } from './outbox-book';
 import type { Contact, Conversation, Identity, InboxMessage, OutboxRecord, Ports } from './ports';

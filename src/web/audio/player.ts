@@ -3,7 +3,7 @@
 import { encodeWav, pcmDurationMs } from '../../shared/audio/pcm';
 import { decodeOggOpus } from './decode';
 import type { DecodedAudio } from './decode';
-import { Emitter } from './emitter';
+import { Emitter } from '../../shared/emitter';
 import { bindMediaSession, updateMediaSession } from './media-session';
 import type { MediaSessionTarget } from './media-session';
 import type { DecoderChoice } from './settings';

@@ -5,7 +5,7 @@ import type { EncoderPreset, PresetId } from '../../shared/audio/presets';
 import type { CaptureSegment } from '../../shared/audio/recording-session';
 import { MicrophoneError, startCapture } from './capture';
 import type { Capture, CaptureConstraints } from './capture';
-import { Emitter } from './emitter';
+import { Emitter } from '../../shared/emitter';
 import type { EncoderChoice, EncoderCommand, EncoderEvent } from './worker/protocol';
 
 /** Why a recording ended. */

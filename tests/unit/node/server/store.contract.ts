@@ -20,11 +20,11 @@ import {
   newConversationId,
   newDevice,
   newMessageId,
-  seededRandom,
   send,
   sortedKeys,
   wrapFor,
 } from './store.fixtures';
+import { seededRandom } from '../../../helpers/seeded-random';
 
 /** What an implementation under test provides: a fresh empty store, and a way to reopen its database. */
 export interface StoreHarness {

@@ -131,15 +131,3 @@ export async function allEvents(store: Store, device: DeviceKey, page = 100): Pr
 export function sortedKeys(keys: readonly DeviceKey[]): DeviceKey[] {
   return [...keys].sort((a, b) => Buffer.compare(a, b));
 }
-
-/** mulberry32: a small seeded generator, so a failing shuffle can be replayed from its printed seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

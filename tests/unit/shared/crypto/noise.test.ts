@@ -15,6 +15,7 @@ import type {
   NoisePattern,
   TransportCiphers,
 } from '../../../../src/shared/crypto/noise';
+import { seededRandom } from '../../../helpers/seeded-random';
 
 const VECTORS_PATH = fileURLToPath(
   new URL('../../../../../shared/vectors/noise/cacophony-25519-ChaChaPoly-BLAKE2b.json', import.meta.url),
@@ -98,18 +99,6 @@ function handshake(pattern: NoisePattern): { initiator: HandshakeState; responde
     expect(reader.readMessage(writer.writeMessage(payload))).toEqual(payload);
   }
   return { initiator, responder };
-}
-
-/** mulberry32: a tiny seeded generator, so a failing random test can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 beforeAll(async () => {
