@@ -1,7 +1,7 @@
 // The recorder's controls and edge cases: keyboard use, cancel, the maximum length, a microphone
 // that goes away, and the preview player (WASM decoder, play/pause, seek, speed).
 import { TONE_440 } from '../fixtures/signals';
-import { zeroCrossingHz } from '../helpers/audio-signal';
+import { medianToneHz } from '../helpers/audio-signal';
 import { alignmentLag } from '../helpers/recording-analysis';
 import {
   RATE,
@@ -91,7 +91,7 @@ test('the preview decodes with the WASM decoder too, and plays, pauses, seeks an
   expect(byApp.decoder).toBe('wasm');
   expect(Math.abs(byApp.samples.length - recording.recordedSamples) / RATE).toBeLessThanOrEqual(0.06);
   expect(
-    Math.abs(zeroCrossingHz(byApp.samples, RATE, RATE / 2, byApp.samples.length - RATE / 5) - 440),
+    Math.abs(medianToneHz(byApp.samples, RATE, RATE / 2, byApp.samples.length - RATE / 5) - 440),
   ).toBeLessThanOrEqual(3);
   const { lag, correlation } = alignmentLag(byTools, byApp.samples, RATE, RATE / 2, 48);
   expect(correlation).toBeGreaterThan(0.99);

@@ -69,6 +69,27 @@ export function zeroCrossingHz(
 }
 
 /**
+ * A steady tone's frequency as the median of `zeroCrossingHz` over consecutive `windowMs` windows
+ * of `samples[from..to)`. Chromium's fake microphone has rare 10 ms glitches (and a loaded machine
+ * can drop a capture frame); one glitch spoils one window instead of the whole estimate.
+ */
+export function medianToneHz(
+  samples: ArrayLike<number>,
+  rate: number,
+  from = 0,
+  to = samples.length,
+  windowMs = 50,
+): number {
+  const window = Math.round((rate * windowMs) / 1000);
+  const estimates: number[] = [];
+  for (let start = from; start + window <= to; start += window) {
+    estimates.push(zeroCrossingHz(samples, rate, start, start + window));
+  }
+  estimates.sort((a, b) => a - b);
+  return estimates[Math.floor(estimates.length / 2)] ?? 0;
+}
+
+/**
  * Index of the first sample whose magnitude exceeds `threshold` inside the first `windowMs`
  * window whose RMS exceeds it too (so a lone click does not count); −1 if none.
  */

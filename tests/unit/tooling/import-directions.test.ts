@@ -17,6 +17,9 @@ describe('import directions', () => {
     ['src/shared/brand.ts', "import '../node/server/app';\n"],
     ['src/shared/brand.ts', "import '../client/x';\n"],
     ['src/shared/brand.ts', "import 'node:fs';\n"],
+    ['src/client/index.ts', "import '../web/main';\n"],
+    ['src/client/index.ts', "import '../node/server/app';\n"],
+    ['src/client/index.ts', "import 'node:fs';\n"],
     ['src/web/main.ts', "import '../node/server/app';\n"],
     ['src/node/server/app.ts', "import '../../web/main';\n"],
   ])('%s may not do %s', async (file, code) => {
@@ -25,6 +28,7 @@ describe('import directions', () => {
 
   it.each([
     ['src/web/main.ts', "import '../shared/brand';\n"],
+    ['src/client/index.ts', "import '../shared/brand';\n"],
     ['src/node/server/app.ts', "import '../../shared/brand';\n"],
     ['src/shared/brand.ts', "import './protocol/x';\n"],
   ])('%s may do %s', async (file, code) => {
