@@ -28,8 +28,8 @@ import { NOISE_PROLOGUE } from '../../shared/protocol/handshake';
 import type { Fanout } from './fanout';
 import { handleRequest } from './handlers';
 import type { ServerLimitsConfig } from './limits';
-import { TokenBucket } from './limits';
 import type { Metrics } from './metrics';
+import type { DeviceRate, DeviceRates } from './rates';
 import type { Store } from './store/store';
 
 /** Above this many unsent bytes a sender waits for the socket to drain (fetch streams, pushes). */
@@ -58,11 +58,17 @@ export interface SessionContext {
 
 type Phase =
   | { readonly type: 'handshake'; readonly hs: HandshakeState; readonly deadline: number }
-  | { readonly type: 'hello'; readonly device: DeviceKey; readonly ciphers: TransportCiphers }
+  | {
+      readonly type: 'hello';
+      readonly device: DeviceKey;
+      readonly ciphers: TransportCiphers;
+      readonly rate: DeviceRate;
+    }
   | {
       readonly type: 'open';
       readonly device: DeviceKey;
       readonly ciphers: TransportCiphers;
+      readonly rate: DeviceRate;
       readonly unsubscribe: () => void;
     }
   | { readonly type: 'closed' };
@@ -221,7 +227,7 @@ export class Session {
     const { metrics } = this.ctx;
     metrics.framesIn.inc({ type: frame.type });
     metrics.bytesIn.inc({ type: frame.type }, data.length);
-    if (!this.ctx.rates.allow(phase.device, data.length, this.ctx.now())) {
+    if (!phase.rate.allow(data.length, this.ctx.now())) {
       await this.reject(
         frame.requestId,
         new ProtocolError('RATE_LIMITED', 'too many frames or bytes; slow down'),
@@ -259,8 +265,8 @@ export class Session {
         throw new NoiseError('NOISE_OUT_OF_ORDER', 'handshake finished without a remote key');
       }
       const device = asDeviceKey(remote);
-      this.phase = { type: 'hello', device, ciphers: phase.hs.split() };
-      this.ctx.rates.retain(device, this.ctx.now());
+      const rate = this.ctx.rates.retain(device, this.ctx.now());
+      this.phase = { type: 'hello', device, ciphers: phase.hs.split(), rate };
       this.ctx.metrics.handshakes.inc({ outcome: 'ok' });
     } catch (error) {
       this.fail(
@@ -281,7 +287,7 @@ export class Session {
     const unsubscribe = fanout.subscribe(phase.device, (cursor) => {
       this.wake(cursor);
     });
-    this.phase = { type: 'open', device: phase.device, ciphers: phase.ciphers, unsubscribe };
+    this.phase = { ...phase, type: 'open', unsubscribe };
     await this.send({
       type: 'welcome',
       requestId: frame.requestId,
@@ -373,41 +379,4 @@ function asProtocolError(error: unknown): ProtocolError {
     return new ProtocolError('DECRYPT_FAILED', 'a transport message did not decrypt');
   }
   throw error;
-}
-
-/** Per-device token buckets for frames and bytes, kept while the device has a session. */
-export class DeviceRates {
-  private readonly entries = new Map<string, { frames: TokenBucket; bytes: TokenBucket; sessions: number }>();
-
-  constructor(private readonly limits: ServerLimitsConfig) {}
-
-  /** Counts a session of the device (creating its buckets on the first). */
-  retain(device: DeviceKey, now: number): void {
-    const key = toHex(device);
-    const entry = this.entries.get(key);
-    if (entry !== undefined) {
-      entry.sessions++;
-      return;
-    }
-    const { framesPerSecond, frameBurst, bytesPerSecond, byteBurst } = this.limits;
-    this.entries.set(key, {
-      frames: new TokenBucket(framesPerSecond, frameBurst, now),
-      bytes: new TokenBucket(bytesPerSecond, byteBurst, now),
-      sessions: 1,
-    });
-  }
-
-  /** Forgets the device's buckets when its last session ends. */
-  release(device: DeviceKey): void {
-    const key = toHex(device);
-    const entry = this.entries.get(key);
-    if (entry !== undefined && --entry.sessions === 0) this.entries.delete(key);
-  }
-
-  /** Whether the device may send one more frame of `bytes` now. */
-  allow(device: DeviceKey, bytes: number, now: number): boolean {
-    const entry = this.entries.get(toHex(device));
-    if (entry === undefined) return true;
-    return entry.frames.take(1, now) && entry.bytes.take(bytes, now);
-  }
 }
