@@ -4,6 +4,7 @@
 //  idle:     heap per idle authenticated connection at M connections.
 // Sizes: BENCH_SENDERS (1000), BENCH_SECONDS (30), BENCH_IDLE (10000), BENCH_INGEST_CHUNKS (20000).
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -57,6 +58,8 @@ async function realtime() {
     const cpuBefore = cpuSeconds(server.process.pid ?? 0);
     let rssMax = 0;
     const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMiB(server.process.pid ?? 0))), 500);
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     const started = performance.now();
     await Promise.all(
       clients.map(async (client, n) => {
@@ -91,10 +94,9 @@ async function realtime() {
     const wall = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const cpu = cpuSeconds(server.process.pid ?? 0) - cpuBefore;
-    const serverSide = histogramQuantiles(
-      await (await fetch(new URL('/metrics', server.url))).text(),
-      'sotto_ack_latency_seconds',
-    );
+    const metricsText = await (await fetch(new URL('/metrics', server.url))).text();
+    const serverSide = histogramQuantiles(metricsText, 'sotto_ack_latency_seconds');
+    loopDelay.disable();
     await Promise.all(clients.map((c) => c.close()));
     return {
       senders: SENDERS,
@@ -107,6 +109,13 @@ async function realtime() {
       },
       // The server's own view (decode → store commit → ACK written), as histogram bucket bounds.
       serverAckMs: serverSide,
+      // Where a slow ACK's time went: either process's event loop being busy, or the server's GC.
+      serverLoopLagMs: {
+        p99: round(gauge(metricsText, 'nodejs_eventloop_lag_p99_seconds') * 1000),
+        max: round(gauge(metricsText, 'nodejs_eventloop_lag_max_seconds') * 1000),
+      },
+      serverGcMaxMs: round(gcMaxMs(metricsText), 1),
+      loadGeneratorLoopLagMs: { p99: round(loopDelay.percentile(99) / 1e6), max: round(loopDelay.max / 1e6) },
       lostChunks: lost + (SENDERS * SECONDS - latencies.length),
       serverCpuCores: round(cpu / wall),
       serverRssMaxMiB: round(rssMax, 1),
@@ -127,6 +136,24 @@ function histogramQuantiles(text: string, name: string): { p50: number; p99: num
   const total = buckets.at(-1)?.count ?? 0;
   const at = (q: number) => buckets.find((b) => b.count >= q * total)?.le ?? Number.NaN;
   return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** The value of an unlabelled gauge in Prometheus text. */
+function gauge(text: string, name: string): number {
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+}
+
+/** Upper bound (ms) of the highest non-empty bucket of nodejs_gc_duration_seconds, over all kinds. */
+function gcMaxMs(text: string): number {
+  let max = 0;
+  const seen = new Map<string, number>();
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_bucket\{le="([^"]+)",kind="(\w+)"\} (\d+)$/gm)) {
+    const [, le = '', kind = '', count = '0'] = m;
+    const previous = seen.get(kind) ?? 0;
+    if (Number(count) > previous && le !== '+Inf') max = Math.max(max, Number(le) * 1000);
+    seen.set(kind, Number(count));
+  }
+  return max;
 }
 
 /** Sends `total` chunks over several connections, `INGEST_WINDOW` in flight each; returns chunks/s. */
