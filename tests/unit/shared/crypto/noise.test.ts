@@ -79,6 +79,16 @@ function expectNoiseError(run: () => unknown, code: NoiseErrorCode): void {
   expect((thrown as NoiseError).code).toBe(code);
 }
 
+/** A fresh XX handshake state with a new static key, as initiator or responder. */
+function freshXX(initiator: boolean): HandshakeState {
+  return createHandshake({
+    pattern: 'XX',
+    initiator,
+    prologue: new Uint8Array(),
+    staticKeyPair: generateKeyPair(),
+  });
+}
+
 /** Runs a whole handshake; returns both sides, complete. */
 function handshake(pattern: NoisePattern): { initiator: HandshakeState; responder: HandshakeState } {
   const initiatorKeys = generateKeyPair();
@@ -197,19 +207,8 @@ describe('Noise handshake', () => {
   });
 
   it('rejects a tampered encrypted handshake message with NOISE_DECRYPT_FAILED', () => {
-    const prologue = new Uint8Array();
-    const initiator = createHandshake({
-      pattern: 'XX',
-      initiator: true,
-      prologue,
-      staticKeyPair: generateKeyPair(),
-    });
-    const responder = createHandshake({
-      pattern: 'XX',
-      initiator: false,
-      prologue,
-      staticKeyPair: generateKeyPair(),
-    });
+    const initiator = freshXX(true);
+    const responder = freshXX(false);
     responder.readMessage(initiator.writeMessage(new Uint8Array()));
     const message = flip(responder.writeMessage(utf8('hello')), 40); // inside the encrypted static key
     expectNoiseError(() => initiator.readMessage(message), 'NOISE_DECRYPT_FAILED');
@@ -217,19 +216,8 @@ describe('Noise handshake', () => {
   });
 
   it('detects a tampered cleartext ephemeral key at the next message', () => {
-    const prologue = new Uint8Array();
-    const initiator = createHandshake({
-      pattern: 'XX',
-      initiator: true,
-      prologue,
-      staticKeyPair: generateKeyPair(),
-    });
-    const responder = createHandshake({
-      pattern: 'XX',
-      initiator: false,
-      prologue,
-      staticKeyPair: generateKeyPair(),
-    });
+    const initiator = freshXX(true);
+    const responder = freshXX(false);
     responder.readMessage(flip(initiator.writeMessage(new Uint8Array()), 0));
     expectNoiseError(
       () => initiator.readMessage(responder.writeMessage(new Uint8Array())),
@@ -239,17 +227,21 @@ describe('Noise handshake', () => {
 
   it('rejects a tampered IK first message and a wrong pinned key', () => {
     const responderKeys = generateKeyPair();
-    const prologue = new Uint8Array();
     const start = (remote: Uint8Array): Uint8Array =>
       createHandshake({
         pattern: 'IK',
         initiator: true,
-        prologue,
+        prologue: new Uint8Array(),
         staticKeyPair: generateKeyPair(),
         remoteStaticPublicKey: remote,
       }).writeMessage(utf8('hi'));
     const responder = (): HandshakeState =>
-      createHandshake({ pattern: 'IK', initiator: false, prologue, staticKeyPair: responderKeys });
+      createHandshake({
+        pattern: 'IK',
+        initiator: false,
+        prologue: new Uint8Array(),
+        staticKeyPair: responderKeys,
+      });
 
     const tampered = flip(start(responderKeys.publicKey), -1, 0x80);
     expectNoiseError(() => responder().readMessage(tampered), 'NOISE_DECRYPT_FAILED');
@@ -260,45 +252,18 @@ describe('Noise handshake', () => {
   });
 
   it('rejects messages of impossible length', () => {
-    const prologue = new Uint8Array();
-    const responder = createHandshake({
-      pattern: 'XX',
-      initiator: false,
-      prologue,
-      staticKeyPair: generateKeyPair(),
-    });
+    const responder = freshXX(false);
     expectNoiseError(() => responder.readMessage(new Uint8Array(31)), 'NOISE_BAD_MESSAGE_LENGTH');
-    const initiator = createHandshake({
-      pattern: 'XX',
-      initiator: true,
-      prologue,
-      staticKeyPair: generateKeyPair(),
-    });
+    const initiator = freshXX(true);
     expectNoiseError(() => initiator.writeMessage(new Uint8Array(65535 - 31)), 'NOISE_BAD_MESSAGE_LENGTH');
     expect(initiator.writeMessage(new Uint8Array(65535 - 32))).toHaveLength(65535);
-    const other = createHandshake({
-      pattern: 'XX',
-      initiator: false,
-      prologue,
-      staticKeyPair: generateKeyPair(),
-    });
+    const other = freshXX(false);
     expectNoiseError(() => other.readMessage(new Uint8Array(65536)), 'NOISE_BAD_MESSAGE_LENGTH');
   });
 
   it('rejects out-of-order use with NOISE_OUT_OF_ORDER', () => {
-    const prologue = new Uint8Array();
-    const initiator = createHandshake({
-      pattern: 'XX',
-      initiator: true,
-      prologue,
-      staticKeyPair: generateKeyPair(),
-    });
-    const responder = createHandshake({
-      pattern: 'XX',
-      initiator: false,
-      prologue,
-      staticKeyPair: generateKeyPair(),
-    });
+    const initiator = freshXX(true);
+    const responder = freshXX(false);
     expectNoiseError(() => initiator.readMessage(new Uint8Array(32)), 'NOISE_OUT_OF_ORDER');
     expectNoiseError(() => responder.writeMessage(new Uint8Array()), 'NOISE_OUT_OF_ORDER');
     expectNoiseError(() => initiator.split(), 'NOISE_OUT_OF_ORDER');
@@ -311,16 +276,15 @@ describe('Noise handshake', () => {
   });
 
   it('validates options', () => {
-    const prologue = new Uint8Array();
     const staticKeyPair = generateKeyPair();
-    expect(() => createHandshake({ pattern: 'IK', initiator: true, prologue, staticKeyPair })).toThrow(
-      TypeError,
-    );
+    expect(() =>
+      createHandshake({ pattern: 'IK', initiator: true, prologue: new Uint8Array(), staticKeyPair }),
+    ).toThrow(TypeError);
     expect(() =>
       createHandshake({
         pattern: 'XX',
         initiator: true,
-        prologue,
+        prologue: new Uint8Array(),
         staticKeyPair,
         remoteStaticPublicKey: generateKeyPair().publicKey,
       }),
@@ -329,12 +293,18 @@ describe('Noise handshake', () => {
       createHandshake({
         pattern: 'XX',
         initiator: true,
-        prologue,
+        prologue: new Uint8Array(),
         staticKeyPair: { publicKey: generateKeyPair().publicKey, privateKey: staticKeyPair.privateKey },
       }),
     ).toThrow(/staticKeyPair\.publicKey/);
     expectNoiseError(
-      () => createHandshake({ pattern: 'NN' as NoisePattern, initiator: true, prologue, staticKeyPair }),
+      () =>
+        createHandshake({
+          pattern: 'NN' as NoisePattern,
+          initiator: true,
+          prologue: new Uint8Array(),
+          staticKeyPair,
+        }),
       'NOISE_UNSUPPORTED',
     );
   });
