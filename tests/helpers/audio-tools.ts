@@ -1,4 +1,4 @@
-// Running the native audio tools (opus-tools, sox) from tests. Missing tools fail, never skip.
+// Running the native audio tools (opus-tools, ffmpeg) from tests. Missing tools fail, never skip.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,6 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   opusinfo: 'opus-tools',
   opusenc: 'opus-tools',
   opusdec: 'opus-tools',
-  sox: 'sox',
   ffmpeg: 'ffmpeg',
 };
 

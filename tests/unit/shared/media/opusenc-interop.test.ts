@@ -1,4 +1,4 @@
-// Our Ogg layer against libogg's output: a real .opus file made by opusenc from a sox tone.
+// Our Ogg layer against libogg's output: a real .opus file made by opusenc from a generated tone.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +11,8 @@ import {
 import type { OggPage } from '../../../../src/shared/media/ogg';
 import { readOggOpus } from '../../../../src/shared/media/ogg-opus-reader';
 import { makeTempDir, requireTools, runToolOk } from '../../../helpers/audio-tools';
+import { sineTone, TEST_RATE_HZ } from '../../../helpers/audio-signal';
+import { writeWav16Mono } from '../../../helpers/audio-wav';
 
 interface Fixture {
   readonly file: Uint8Array;
@@ -23,10 +25,10 @@ let fixture: Fixture | undefined;
 /** Makes the file on first use; each test calls it, so a missing tool fails every test instead of skipping. */
 function opusencFile(): Fixture {
   if (fixture !== undefined) return fixture;
-  requireTools('sox', 'opusenc');
+  requireTools('opusenc');
   const wav = temp.path('x.wav');
   const opus = temp.path('x.opus');
-  runToolOk('sox', ['-n', '-r', '48000', '-b', '16', '-c', '1', wav, 'synth', '1', 'sine', '440']);
+  writeWav16Mono(wav, { sampleRate: TEST_RATE_HZ, samples: sineTone(440, 1) });
   runToolOk('opusenc', ['--quiet', '--serial', '1234567', wav, opus]);
   const file = new Uint8Array(readFileSync(opus)); // a plain copy: Buffer.slice() would alias it
   fixture = { file, pages: readOggPages(file) }; // readOggPages verifies every page's CRC
