@@ -1,14 +1,23 @@
 // Audio files → Ogg Opus chunks for the engine. WAV is encoded with the web app's standard preset
 // (48 kHz mono, 24 kbit/s, VOIP, 20 ms frames) on opus-recorder's WASM libopus, muxed by our Ogg
 // writer with the real pre-skip; each chunk holds one ~1 s Ogg page (the first also the headers).
-// An .opus file is split into chunks of about one second of pages as it is.
+// An .opus file is split into chunks of about one second of pages as it is; its waveform comes from
+// decoding it with the WASM libopus decoder.
 import { randomInt } from 'node:crypto';
+import { decodeOggOpusFile } from '../../shared/audio/libopus-decoder';
+import type { Pcm } from '../../shared/audio/pcm';
 import { LibopusEncoder } from '../../shared/audio/libopus-encoder';
 import { PRESETS, frameSamples } from '../../shared/audio/presets';
 import { EncoderError } from '../../shared/audio/encoder';
 import { MAX_CHUNK_PLAINTEXT_BYTES } from '../../shared/crypto/message-crypto';
-import { OggOpusWriter, WaveformBuilder, decodePage, pageByteLength, readOggOpus } from '../../shared/media';
-import { loadOpusWasmModule } from './opus-wasm';
+import {
+  OggOpusWriter,
+  decodePage,
+  pageByteLength,
+  readOggOpus,
+  waveformOfSamples,
+} from '../../shared/media';
+import { loadOpusDecoderModule, loadOpusWasmModule } from './opus-wasm';
 import { resample } from './resample';
 import type { MonoAudio } from './wav';
 
@@ -21,9 +30,12 @@ export interface EncodedSummary {
   readonly sampleRate: number;
   /** Playing time, ms. */
   readonly durationMs: number;
-  /** Up to 100 levels 0..255 (empty when the source was already Opus). */
+  /** Up to 100 levels 0..255. */
   readonly waveform: number[];
 }
+
+/** Waveform levels of an .opus file are taken over 20 ms at 48 kHz, as the recorder's are. */
+const WAVEFORM_FRAME_SAMPLES = 960;
 
 /** Receives the chunks in order: `final` only on the last. Awaited before the next is produced. */
 export type ChunkSink = (plaintext: Uint8Array, final: boolean) => Promise<void>;
@@ -65,16 +77,12 @@ export async function encodeAudio(audio: MonoAudio, sink: ChunkSink): Promise<En
     inputSampleRate: audio.sampleRate,
   });
   writer = muxer;
-  const waveform = new WaveformBuilder();
   const size = frameSamples(preset);
   const frame = new Float32Array(size);
   try {
     for (let from = 0; from < samples.length; from += size) {
       frame.fill(0);
       frame.set(samples.subarray(from, Math.min(samples.length, from + size)));
-      let energy = 0;
-      for (const sample of frame) energy += sample * sample;
-      waveform.push(Math.sqrt(energy / size));
       encoder.encode(frame);
       const failure = failed.error;
       if (failure !== null) throw failure;
@@ -95,7 +103,7 @@ export async function encodeAudio(audio: MonoAudio, sink: ChunkSink): Promise<En
   return {
     sampleRate: audio.sampleRate,
     durationMs: Math.round((samples.length * 1000) / preset.sampleRate),
-    waveform: [...waveform.snapshot()],
+    waveform: [...waveformOfSamples(samples, size)],
   };
 }
 
@@ -134,9 +142,24 @@ export async function chunkOggOpus(bytes: Uint8Array, sink: ChunkSink): Promise<
     await sink(chunk, index === chunks.length - 1);
     await yieldToEventLoop();
   }
+  const decoded = decodeOggOpusFile(await loadOpusDecoderModule(), bytes);
   return {
     sampleRate: stream.head.inputSampleRate,
     durationMs: Math.round(stream.duration.ms),
-    waveform: [],
+    waveform: [...waveformOfSamples(downmix(decoded), WAVEFORM_FRAME_SAMPLES)],
   };
+}
+
+/** Mono mix of planar PCM (the mean of the channels). */
+function downmix(pcm: Pcm): Float32Array {
+  const [first, ...rest] = pcm.channels;
+  if (first === undefined) return new Float32Array(0);
+  if (rest.length === 0) return first;
+  const mixed = new Float32Array(first.length);
+  for (const channel of pcm.channels) {
+    for (let i = 0; i < mixed.length; i++) {
+      mixed[i] = (mixed[i] ?? 0) + (channel[i] ?? 0) / pcm.channels.length;
+    }
+  }
+  return mixed;
 }

@@ -1,5 +1,7 @@
-// opus-recorder 8's WASM libopus under Node, as the `OpusWasmModule` our LibopusEncoder drives.
+// opus-recorder 8's WASM libopus under Node: the encoder as the `OpusWasmModule` our LibopusEncoder
+// drives, the decoder as the `OpusDecoderWasmModule` of decodeOggOpusFile.
 import { createRequire } from 'node:module';
+import type { OpusDecoderWasmModule } from '../../shared/audio/libopus-decoder';
 import type { OpusWasmModule } from '../../shared/audio/libopus-encoder';
 
 interface EmscriptenExports {
@@ -22,4 +24,27 @@ export function loadOpusWasmModule(): Promise<OpusWasmModule> {
     }
   });
   return loaded;
+}
+
+let decoderLoaded: Promise<OpusDecoderWasmModule> | undefined;
+
+/**
+ * Loads opus-recorder's WASM decoder once. Its Emscripten glue fetches the .wasm with `fetch()`
+ * whenever `fetch` exists, which in Node fails on a file path; with `fetch` hidden while the
+ * script runs, it reads the file with `fs` instead. The glue looks `fetch` up only synchronously.
+ */
+export function loadOpusDecoderModule(): Promise<OpusDecoderWasmModule> {
+  decoderLoaded ??= (() => {
+    const realFetch = globalThis.fetch;
+    Reflect.deleteProperty(globalThis, 'fetch');
+    try {
+      const module = createRequire(import.meta.url)(
+        'opus-recorder/dist/decoderWorker.min.js',
+      ) as OpusDecoderWasmModule & { mainReady: Promise<void> };
+      return module.mainReady.then(() => module);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  })();
+  return decoderLoaded;
 }

@@ -78,3 +78,15 @@ export class WaveformBuilder {
     this.#framesPerBucket *= 2;
   }
 }
+
+/** The waveform of whole mono audio, one level per `frameSamples` samples (the last frame zero-padded). */
+export function waveformOfSamples(samples: Float32Array, frameSamples: number): Uint8Array {
+  const builder = new WaveformBuilder();
+  for (let from = 0; from < samples.length; from += frameSamples) {
+    const to = Math.min(samples.length, from + frameSamples);
+    let energy = 0;
+    for (let i = from; i < to; i++) energy += (samples[i] ?? 0) ** 2;
+    builder.push(Math.sqrt(energy / frameSamples));
+  }
+  return builder.snapshot();
+}

@@ -1,4 +1,4 @@
-// Two CLI identities on a fresh server: send a 3 s 440 Hz WAV, receive it, check the audio with the
+// Two CLI identities on a fresh server: send an .opus file and a 3 s 440 Hz WAV, receive them, check the audio with the
 // reference tools, follow the receipts, then prove the server never saw audio, waveform or duration.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOggOpus } from '../../../../src/shared/media';
 import { writeWav16Mono, readWav16Mono } from '../../../../src/node/audio/wav';
 import { makeTempDir, opusinfoProblems, requireTools, runToolOk } from '../../../helpers/audio-tools';
-import { TEST_RATE_HZ, sineTone, zeroCrossingHz } from '../../../helpers/audio-signal';
+import { TEST_RATE_HZ, concatAudio, silence, sineTone, zeroCrossingHz } from '../../../helpers/audio-signal';
 import { befriendedPair, type CliUser } from '../../../helpers/cli';
 import { startServer, type TestServer } from '../../../helpers/server';
 
@@ -51,9 +51,11 @@ describe('sotto CLI: round trip, receipts, server-blind', () => {
   let alice: CliUser;
   let bob: CliUser;
   const temp = makeTempDir('sotto-cli-roundtrip-');
+  /** Bob's `listen --out` directory: each listen writes only what is not there yet. */
+  const inbox = temp.path('inbox');
 
   beforeAll(async () => {
-    requireTools('opusinfo', 'opusdec');
+    requireTools('opusinfo', 'opusdec', 'opusenc');
     server = await startServer();
     [alice, bob] = await befriendedPair(server.url);
   }, 60_000);
@@ -65,11 +67,32 @@ describe('sotto CLI: round trip, receipts, server-blind', () => {
     temp.remove();
   });
 
+  it('sends an .opus file as it is, with a waveform drawn from its decoded audio', async () => {
+    const wav = temp.path('burst.wav');
+    writeWav16Mono(wav, {
+      sampleRate: TEST_RATE_HZ,
+      samples: concatAudio(silence(1), sineTone(TONE_HZ, 1), silence(1)),
+    });
+    const file = temp.path('burst.opus');
+    runToolOk('opusenc', ['--quiet', wav, file]);
+
+    const listening = bob.spawn(['listen', '--out', inbox, '--once']);
+    const sent = await alice.ok(['send', '--to', 'bob', file]);
+    const messageId = /sent ([0-9a-f]{32})/.exec(sent)?.[1] ?? '';
+    expect((await listening.done).code).toBe(0);
+    expect(readFileSync(path.join(inbox, `${messageId}.opus`)).equals(readFileSync(file))).toBe(true);
+    const sidecar = JSON.parse(readFileSync(path.join(inbox, `${messageId}.json`), 'utf8')) as Sidecar;
+    expect(sidecar.durationMs).toBe(3000);
+    expect(sidecar.waveform).toHaveLength(100);
+    // Silence, tone, silence: the middle third stands out.
+    expect(Math.min(...sidecar.waveform.slice(38, 62))).toBeGreaterThan(150);
+    expect(Math.max(...sidecar.waveform.slice(0, 30), ...sidecar.waveform.slice(70))).toBeLessThan(40);
+  });
+
   it('sends a WAV that arrives as a valid, byte-identical Opus file with the right tone and length', async () => {
     const wav = temp.path('tone.wav');
     writeWav16Mono(wav, { sampleRate: TEST_RATE_HZ, samples: sineTone(TONE_HZ, SECONDS) });
     const saved = temp.path('sent.opus');
-    const inbox = temp.path('inbox');
 
     const listening = bob.spawn(['listen', '--out', inbox, '--once']);
     const sent = await alice.ok(['send', '--to', 'bob', wav, '--save', saved]);
@@ -79,8 +102,8 @@ describe('sotto CLI: round trip, receipts, server-blind', () => {
     expect(listened.code, listened.stderr).toBe(0);
     expect(listened.stdout).toContain(`received ${messageId ?? ''} from alice`);
 
-    const files = readdirSync(inbox).sort();
-    expect(files).toEqual([`${messageId ?? ''}.json`, `${messageId ?? ''}.opus`]);
+    const files = readdirSync(inbox).filter((file) => file.startsWith(messageId ?? '-'));
+    expect(files.sort()).toEqual([`${messageId ?? ''}.json`, `${messageId ?? ''}.opus`]);
     const received = path.join(inbox, `${messageId ?? ''}.opus`);
     expect(readFileSync(received).equals(readFileSync(saved))).toBe(true);
 
