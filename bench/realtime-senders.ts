@@ -1,4 +1,4 @@
-// Load-generator process for bench/server.ts (realtime): SENDERS clients, each streaming one
+// Load-generator process for bench/server.ts (realtime): BENCH_PROCESS_SENDERS clients, each streaming one
 // CHUNK_BYTES chunk per second for SECONDS, paced in real time. Connects, prints "ready", waits for
 // a line on stdin, runs, then prints one JSON line of results. Several of these run side by side so
 // that no single event loop (of the load generator) shapes the latency it measures.
@@ -7,25 +7,16 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { asChunkIndex } from '../src/shared/protocol';
 import { newConversationId, newMessageId } from '../tests/helpers/ids';
-import { RelayClient } from '../tests/helpers/relay-client';
 import { envInt } from './lib';
+import { CHUNK_BYTES, connectMany, sleep } from './relay-load';
 
 const url = process.env.BENCH_URL ?? '';
 const senders = envInt('BENCH_PROCESS_SENDERS', 500);
 const seconds = envInt('BENCH_SECONDS', 30);
-const chunkBytes = envInt('BENCH_CHUNK_BYTES', 3016);
 /** Payloads made up front: the generator should spend its time sending, not generating. */
-const payloads = Array.from({ length: 16 }, () => randomBytes(chunkBytes));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const payloads = Array.from({ length: 16 }, () => randomBytes(CHUNK_BYTES));
 
-const clients: RelayClient[] = [];
-for (let i = 0; i < senders; i += 100) {
-  clients.push(
-    ...(await Promise.all(
-      Array.from({ length: Math.min(100, senders - i) }, () => RelayClient.connect(url)),
-    )),
-  );
-}
+const clients = await connectMany(url, senders);
 const uploads = await Promise.all(
   clients.map(async (client) => {
     const conversationId = newConversationId();
@@ -59,7 +50,7 @@ await Promise.all(
         messageId,
         index: asChunkIndex(i),
         final: i === seconds - 1,
-        data: payloads[(n + i) % payloads.length] ?? new Uint8Array(chunkBytes),
+        data: payloads[(n + i) % payloads.length] ?? new Uint8Array(CHUNK_BYTES),
       });
       latencies.push(performance.now() - sent);
       if (ack.nextIndex !== i + 1) lost++;

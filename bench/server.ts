@@ -11,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { asChunkIndex, type MessageId } from '../src/shared/protocol';
 import { newConversationId, newMessageId } from '../tests/helpers/ids';
-import { RelayClient, openSocket } from '../tests/helpers/relay-client';
+import { openSocket } from '../tests/helpers/relay-client';
 import { startServer, type TestServer } from '../tests/helpers/server';
 import { cpuSeconds, envInt, median, quantile, report, round, rssMiB } from './lib';
+import { CHUNK_BYTES, connectMany, sleep } from './relay-load';
 
 const SENDERS = envInt('BENCH_SENDERS', 1000);
 const SECONDS = envInt('BENCH_SECONDS', 30);
@@ -21,12 +22,9 @@ const SECONDS = envInt('BENCH_SECONDS', 30);
 const LOAD_PROCESSES = envInt('BENCH_LOAD_PROCESSES', 2);
 const IDLE = envInt('BENCH_IDLE', 10_000);
 const INGEST_CHUNKS = envInt('BENCH_INGEST_CHUNKS', 20_000);
-/** One second of 24 kbit/s Opus plus Ogg framing and the AEAD tag. */
-const CHUNK_BYTES = 3_000 + 16;
 /** Connections and in-flight chunks per connection in the unpaced ingest runs. */
 const INGEST_CONNECTIONS = 16;
 const INGEST_WINDOW = 32;
-const CONNECT_BATCH = 200;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Limits lifted so the bench measures the server, not its abuse protection. */
@@ -39,17 +37,6 @@ const BENCH_ENV = {
   SOTTO_IDLE_TIMEOUT_MS: '600000',
   LOG_LEVEL: 'warn',
 };
-
-async function connectMany(url: string, count: number): Promise<RelayClient[]> {
-  const clients: RelayClient[] = [];
-  for (let i = 0; i < count; i += CONNECT_BATCH) {
-    const batch = Math.min(CONNECT_BATCH, count - i);
-    clients.push(...(await Promise.all(Array.from({ length: batch }, () => RelayClient.connect(url)))));
-  }
-  return clients;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Output of one bench/realtime-senders.ts process. */
 interface SenderReport {

@@ -20,6 +20,8 @@ test.use(microphone(BURST_440.file));
 
 /** Onset tolerance of the issue. */
 const ONSET_TOLERANCE_S = 0.015;
+/** The fake microphone delivers ~30 ms of zeros before the file, so the capture may hear the burst that much late. */
+const FAKE_MIC_LEAD_IN_S = 0.04;
 
 for (const encoder of ['webcodecs', 'wasm'] as const) {
   test(`${encoder}: the burst's onset is where the capture heard it (±15 ms)`, async ({ page, server }) => {
@@ -32,9 +34,10 @@ for (const encoder of ['webcodecs', 'wasm'] as const) {
     const recording = await readRecording(page);
     expect(recording.encoder).toBe(encoder);
     const captured = onsetSeconds(recording.input, RATE);
-    // The capture started a little after the file did, so the onset is a little before 1.25 s.
+    // The capture starts a little after the file does, so the onset is usually a little before
+    // 1.25 s; the fake microphone's leading zeros can push it up to ~30 ms later.
     expect(captured).toBeGreaterThan(0.5);
-    expect(captured).toBeLessThanOrEqual(BURST_440.onsetSeconds);
+    expect(captured).toBeLessThanOrEqual(BURST_440.onsetSeconds + FAKE_MIC_LEAD_IN_S);
 
     const byTools = opusToolsDecode(await download(page));
     const byApp = await readAppDecoded(page);
