@@ -1,11 +1,12 @@
 // Baseline for bench/server.ts: a bare `ws` server that stores the same chunk rows in the same
-// SQLite schema (no Noise, no frame codec, no checks) and answers each chunk with a 4-byte ack.
+// SQLite schema with the same group commit (no Noise, no frame codec, no checks) and answers each
+// chunk with a 4-byte ack.
 // Wire format of a chunk message: messageId (16) ‖ u32le index ‖ u8 final ‖ data.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { openSqliteStore } from '../src/node/server/store/sqlite';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sotto-bare-'));
@@ -25,19 +26,41 @@ const insertMessage = db.prepare(
   "INSERT OR IGNORE INTO messages (id, conversation_id, sender, status, begun_ms) VALUES (?, ?, ?, 'uploading', ?)",
 );
 const insertChunk = db.prepare('INSERT INTO chunks (message_id, idx, final, data) VALUES (?, ?, ?, ?)');
-const store = db.transaction((messageId: Buffer, index: number, final: number, data: Buffer) => {
-  insertMessage.run(messageId, conversation, Buffer.alloc(32), Date.now());
-  insertChunk.run(messageId, index, final, data);
+/** One chunk waiting for the shared commit, with the socket its ack goes to. */
+interface Pending {
+  readonly ws: WebSocket;
+  readonly data: Buffer;
+}
+const storeBatch = db.transaction((batch: readonly Pending[]) => {
+  for (const { data } of batch) {
+    insertMessage.run(data.subarray(0, 16), conversation, Buffer.alloc(32), Date.now());
+    insertChunk.run(data.subarray(0, 16), data.readUInt32LE(16), data[20] ?? 0, data.subarray(21));
+  }
 });
+
+// The same group commit as the relay's store: chunks that arrive in one event-loop turn share one
+// transaction, and every ack goes out after its COMMIT, so the baseline is not slowed by a
+// transaction per chunk that the relay does not pay.
+let pending: Pending[] | null = null;
+function flush(): void {
+  const batch = pending ?? [];
+  pending = null;
+  storeBatch(batch);
+  for (const { ws, data } of batch) {
+    const ack = Buffer.alloc(4);
+    ack.writeUInt32LE(data.readUInt32LE(16) + 1);
+    ws.send(ack);
+  }
+}
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 wss.on('connection', (ws) => {
   ws.on('message', (data: Buffer) => {
-    const index = data.readUInt32LE(16);
-    store(data.subarray(0, 16), index, data[20] ?? 0, data.subarray(21));
-    const ack = Buffer.alloc(4);
-    ack.writeUInt32LE(index + 1);
-    ws.send(ack);
+    if (pending === null) {
+      pending = [];
+      setImmediate(flush);
+    }
+    pending.push({ ws, data });
   });
 });
 wss.on('listening', () => {

@@ -27,11 +27,14 @@ const uploads = await Promise.all(
   }),
 );
 process.stdout.write('ready\n');
-await new Promise<void>((resolve) =>
-  createInterface({ input: process.stdin }).once('line', () => {
+await new Promise<void>((resolve) => {
+  const lines = createInterface({ input: process.stdin });
+  lines.once('line', () => {
+    // Stop reading stdin, or it would keep this process alive after it has reported.
+    lines.close();
     resolve();
-  }),
-);
+  });
+});
 
 const latencies: number[] = [];
 let lost = 0;

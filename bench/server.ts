@@ -65,6 +65,8 @@ async function startSenders(url: string, count: number) {
     go: () => child.stdin.write('go\n'),
     async result(): Promise<SenderReport> {
       const line = await iterator.next();
+      lines.close();
+      child.stdin.end();
       return JSON.parse(String(line.value)) as SenderReport;
     },
   };

@@ -59,8 +59,17 @@ export class Directory {
     return contact;
   }
 
-  /** Records a new group with these devices (this one added); the server learns of it at `ensure`. */
+  /** Records a new group with these contacts (this device added); the server learns of it at `ensure`. */
   async createGroup(title: string, members: readonly DeviceKey[]): Promise<Conversation> {
+    for (const member of members) {
+      const contact = await this.#contacts.getContact(member);
+      if (contact?.status !== 'contact') {
+        throw new ClientError(
+          'UNKNOWN_CONTACT',
+          'a group can only hold your contacts: add them from their invite first',
+        );
+      }
+    }
     const conversation: Conversation = {
       id: asConversationId(this.#random.bytes(CONVERSATION_ID_BYTES)),
       kind: 'group',

@@ -250,14 +250,36 @@ export class Engine {
 
   // ---- sending ----
 
+  /**
+   * The members a message key is wrapped for: only devices this user added from an invite. The
+   * member list comes from the server, which could slip in a device of its own; a key wrapped for
+   * it would end end-to-end secrecy, so unknown members get nothing until the user adds them.
+   */
+  async #recipients(conversation: Conversation): Promise<DeviceKey[]> {
+    const recipients: DeviceKey[] = [];
+    for (const member of conversation.members) {
+      if (sameBytes(member, this.deviceKey)) continue;
+      const contact = await this.#ports.contacts.getContact(member);
+      if (contact?.status === 'contact') recipients.push(member);
+    }
+    if (recipients.length === 0) {
+      throw new ClientError(
+        'UNKNOWN_CONTACT',
+        'nobody in this conversation is one of your contacts yet: add them from their invite first',
+      );
+    }
+    return recipients;
+  }
+
   /** Starts a message to a conversation; chunks are sealed, stored and uploaded as they are added. */
   async startMessage(conversationId: ConversationId): Promise<MessageDraft> {
     const { contacts, outbox, clock, random } = this.#ports;
     const conversation = await contacts.getConversation(conversationId);
     if (conversation === null) throw new ClientError('UNKNOWN_CONTACT', 'no such conversation');
+    const recipients = await this.#recipients(conversation);
     const messageId = asMessageId(random.bytes(MESSAGE_ID_BYTES));
     const key = newMessageKey();
-    const wraps = withMe(conversation.members, this.deviceKey).map((deviceKey) => ({
+    const wraps = withMe(recipients, this.deviceKey).map((deviceKey) => ({
       deviceKey,
       wrapped: wrapKey(key, messageId, this.identity.keyPair, deviceKey),
     }));

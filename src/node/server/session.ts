@@ -164,10 +164,22 @@ export class Session {
     this.teardown();
   }
 
-  /** Sends a reply or push frame; waits when the socket's buffer is above the high-water mark. */
+  /** Sends a reply or push frame; above the high-water mark, resolves once the frame is written. */
   async send(frame: ServerFrame): Promise<void> {
-    if (!this.trySend(frame)) return;
-    if (this.ws.bufferedAmount > SEND_HIGH_WATER_BYTES) await this.drained();
+    if (this.ws.bufferedAmount <= SEND_HIGH_WATER_BYTES) {
+      this.trySend(frame);
+      return;
+    }
+    // The send callback fires once this frame, and so everything queued before it, is written
+    // (or the socket closed). Every message must be a Noise message, so there is no empty probe.
+    await new Promise<void>((resolve) => {
+      if (
+        !this.trySend(frame, () => {
+          resolve();
+        })
+      )
+        resolve();
+    });
   }
 
   /** Sends an error reply to one request; a fatal one also ends the session. */
@@ -191,17 +203,25 @@ export class Session {
   }
 
   private enqueue(data: Uint8Array, isBinary: boolean): void {
-    this.queued++;
-    if (this.queued === RECEIVE_PAUSE_AT) this.ws.pause();
-    this.queue = this.queue
-      .then(() => this.receive(data, isBinary))
-      .catch((error: unknown) => {
+    this.schedule(
+      () => this.receive(data, isBinary),
+      (error) => {
         this.ctx.log.error({ err: error, device: this.deviceHex() }, 'session fault');
         this.fail(new ProtocolError('INTERNAL', 'internal server error'));
-      })
+      },
+    );
+  }
+
+  /** Runs `job` after every job before it; stops reading the socket while too many are waiting. */
+  private schedule(job: () => Promise<void>, onError: (error: unknown) => void): void {
+    this.queued++;
+    if (this.queued >= RECEIVE_PAUSE_AT && !this.ws.isPaused) this.ws.pause();
+    this.queue = this.queue
+      .then(job)
+      .catch(onError)
       .finally(() => {
         this.queued--;
-        if (this.queued === RECEIVE_RESUME_AT) this.ws.resume();
+        if (this.queued <= RECEIVE_RESUME_AT && this.ws.isPaused) this.ws.resume();
       });
   }
 
@@ -310,15 +330,12 @@ export class Session {
     if (this.deliveredCursor === null || cursor <= this.deliveredCursor || this.pushPending) return;
     this.pushPending = true;
     const woken = performance.now();
-    this.queued++;
-    this.queue = this.queue
-      .then(() => this.push(woken))
-      .catch((error: unknown) => {
+    this.schedule(
+      () => this.push(woken),
+      (error) => {
         this.ctx.log.error({ err: error, device: this.deviceHex() }, 'push failed');
-      })
-      .finally(() => {
-        this.queued--;
-      });
+      },
+    );
   }
 
   private async push(woken: number): Promise<void> {
@@ -338,24 +355,15 @@ export class Session {
     this.ctx.metrics.fanoutLatency.observe((performance.now() - woken) / 1000);
   }
 
-  private trySend(frame: ServerFrame): boolean {
+  private trySend(frame: ServerFrame, written?: () => void): boolean {
     const phase = this.phase;
     if (phase.type !== 'hello' && phase.type !== 'open') return false;
     if (this.ws.readyState !== this.ws.OPEN) return false;
     const bytes = phase.ciphers.send.encrypt(encodeFrame(frame));
-    this.ws.send(bytes);
+    this.ws.send(bytes, written);
     this.ctx.metrics.framesOut.inc({ type: frame.type });
     this.ctx.metrics.bytesOut.inc({ type: frame.type }, bytes.length);
     return true;
-  }
-
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      // An empty send's callback fires once everything queued before it has been written.
-      this.ws.send(EMPTY, () => {
-        resolve();
-      });
-    });
   }
 
   private teardown(): void {

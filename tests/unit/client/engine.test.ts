@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isClientError, type Engine } from '../../../src/client';
-import { sameBytes, toHex, type MessageId } from '../../../src/shared/protocol';
+import { asMillis, sameBytes, toHex, type MessageId } from '../../../src/shared/protocol';
 import { isSent, type OutboxState } from '../../../src/shared/sync';
 import { nextEvent, testEngine, type TestEngine } from '../../helpers/engine';
 import { startInProcess, type InProcessServer } from '../../helpers/relay-server';
@@ -176,6 +176,8 @@ describe('client engine against a real relay', () => {
     const alice = await make('alice');
     const bob = await make('bob');
     const carol = await make('carol');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
     const group = await alice.engine.createGroup('friends', [bob.engine.deviceKey, carol.engine.deviceKey]);
     for (const { engine } of [alice, bob, carol]) engine.start();
     const toBob = nextEvent(bob.engine, 'message');
@@ -187,6 +189,38 @@ describe('client engine against a real relay', () => {
       expect(toHex(message.conversationId)).toBe(toHex(group.id));
     }
     await waitState(alice.engine, messageId, 'delivered');
+  });
+
+  it('wraps the key only for contacts, never for a member the server slipped into the conversation', async () => {
+    const alice = await make('alice');
+    const bob = await make('bob');
+    const mallory = await make('mallory');
+    const conversationId = await befriend(alice, bob);
+    for (const { engine } of [alice, bob, mallory]) engine.start();
+    await waitState(alice.engine, await send(alice.engine, conversationId, randomChunks(1)), 'delivered');
+
+    // A malicious server adds its own device to the 1:1 conversation and tells alice so.
+    const told = nextEvent(alice.engine, 'conversation');
+    const { store, fanout } = server.relay;
+    const ghost = [mallory.engine.deviceKey];
+    await fanout.publish(
+      await store.addMembers(conversationId, bob.engine.deviceKey, ghost, asMillis(Date.now())),
+    );
+    expect((await told).members.some((member) => sameBytes(member, mallory.engine.deviceKey))).toBe(true);
+
+    let malloryGot = 0;
+    mallory.engine.on('message', () => malloryGot++);
+    const messageId = await send(alice.engine, conversationId, randomChunks(2));
+    await waitState(alice.engine, messageId, 'delivered');
+    const record = await alice.ports.outbox.get(messageId);
+    const wrapped = (record?.wraps ?? []).map((wrap) => toHex(wrap.deviceKey)).sort();
+    expect(wrapped).toEqual([toHex(alice.engine.deviceKey), toHex(bob.engine.deviceKey)].sort());
+    expect(malloryGot).toBe(0);
+
+    // Nor can a group hold someone who is not a contact.
+    await expect(alice.engine.createGroup('with mallory', [mallory.engine.deviceKey])).rejects.toMatchObject({
+      code: 'UNKNOWN_CONTACT',
+    });
   });
 
   it('fails a message at once on a permanent error (quota) and keeps it for retry or delete', async () => {

@@ -90,6 +90,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `);
   },
+  (db) => {
+    // The index of the stored final chunk, so the chunk path can refuse a chunk after it (or a
+    // second final) without scanning the message's chunks.
+    db.exec(`
+      ALTER TABLE messages ADD COLUMN final_idx INTEGER;
+      UPDATE messages SET final_idx = (SELECT max(idx) FROM chunks WHERE message_id = messages.id AND final = 1);
+    `);
+  },
 ];
 
 /** The schema version this code writes: the number of known migrations. */

@@ -201,18 +201,17 @@ class SqliteStore implements Store {
       if (upload.is_member === 0) {
         throw new ProtocolError('NOT_A_MEMBER', 'This device is not a member of the conversation.');
       }
-      if (upload.status === 'uploading') {
-        const fits = upload.stored_bytes + data.length <= maxMessageBytes;
-        if (fits && this.#sql.insertChunk.run(messageId, index, final ? 1 : 0, data).changes === 1) {
+      const misplaced =
+        upload.status === 'uploading' ? this.#finalConflict(messageId, upload.final_idx, index, final) : null;
+      const fits = upload.stored_bytes + data.length <= maxMessageBytes;
+      if (upload.status === 'uploading' && misplaced === null && fits) {
+        if (this.#sql.insertChunk.run(messageId, index, final ? 1 : 0, data).changes === 1) {
           const next =
             index === upload.next_index
               ? (this.#sql.contiguousEnd.get({ message: messageId, from: index }) ?? index + 1)
               : upload.next_index;
-          this.#sql.advanceUpload.run(data.length, next, messageId);
+          this.#sql.advanceUpload.run(data.length, next, final ? index : null, messageId);
           return { nextIndex: asChunkIndex(next), repeated: false };
-        }
-        if (!fits && this.#sql.chunk.get(messageId, index) === undefined) {
-          throw new ProtocolError('QUOTA_EXCEEDED', `Message would exceed ${maxMessageBytes} bytes.`);
         }
       }
       // Already stored (or committed): a byte-identical repeat is acknowledged again.
@@ -222,6 +221,10 @@ class SqliteStore implements Store {
       }
       if (stored !== undefined) {
         throw new ProtocolError('CHUNK_CONFLICT', `Chunk ${index} was already stored with other contents.`);
+      }
+      if (upload.status === 'uploading') {
+        if (misplaced !== null) throw new ProtocolError('CHUNK_CONFLICT', misplaced);
+        throw new ProtocolError('QUOTA_EXCEEDED', `Message would exceed ${maxMessageBytes} bytes.`);
       }
       throw new ProtocolError('ALREADY_COMMITTED', `Message ${toHex(messageId)} is already sent.`);
     });
@@ -245,6 +248,13 @@ class SqliteStore implements Store {
       const { messageId, sender, chunkCount, metadata } = commit;
       const message = this.#ownMessage(messageId, sender);
       if (message.status === 'committed') {
+        const stored = this.#sql.committedMetadata.get(messageId) ?? new Uint8Array(0);
+        if (message.chunk_count !== chunkCount || !sameBytes(stored, metadata)) {
+          throw new ProtocolError(
+            'ID_CONFLICT',
+            `Message ${toHex(messageId)} was already committed with another chunk count or metadata.`,
+          );
+        }
         return { committedAt: asMillis(message.committed_ms ?? 0), appended: [] };
       }
       const conversationId = asConversationId(bytes(message.conversation_id));
@@ -389,6 +399,26 @@ class SqliteStore implements Store {
   }
 
   /** The message if `sender` began it; UNKNOWN_MESSAGE otherwise. */
+  /** Why a new chunk breaks "one final chunk, and it is the last", or null when it does not. */
+  #finalConflict(
+    messageId: MessageId,
+    finalIndex: number | null,
+    index: number,
+    final: boolean,
+  ): string | null {
+    if (finalIndex !== null && index > finalIndex) {
+      return `Chunk ${index} comes after the final chunk ${finalIndex}.`;
+    }
+    if (finalIndex !== null && final && index !== finalIndex) {
+      return `Chunk ${index} cannot be final: chunk ${finalIndex} already is.`;
+    }
+    if (!final) return null;
+    const highest = this.#sql.maxIndex.get(messageId) ?? null;
+    return highest !== null && highest > index
+      ? `Chunk ${index} cannot be final: chunk ${highest} is stored.`
+      : null;
+  }
+
   #ownMessage(messageId: MessageId, sender: DeviceKey): MessageRow {
     const message = this.#sql.message.get(messageId);
     if (message === undefined || !sameBytes(message.sender, sender)) {

@@ -191,4 +191,41 @@ describe('relay: upload, resume, commit, delivery, receipts', () => {
     });
     await alice.close();
   });
+
+  it('streams a long fetch to a reader that stops reading, every frame a valid Noise message', async () => {
+    // Limits lifted so 12 MB can be uploaded at once; the fetch then overruns the send buffer.
+    const fast = await startInProcess({
+      SOTTO_RATE_BYTES_PER_S: '1000000000',
+      SOTTO_RATE_BYTE_BURST: '1000000000',
+      SOTTO_RATE_FRAMES_PER_S: '100000',
+      SOTTO_RATE_FRAME_BURST: '100000',
+    });
+    try {
+      const alice = await RelayClient.connect(fast.url);
+      const bob = await RelayClient.connect(fast.url);
+      const conversationId = newConversationId();
+      await alice.request({ type: 'createConversation', conversationId, members: [bob.deviceKey] });
+      const messageId = newMessageId();
+      const wraps = [{ deviceKey: bob.deviceKey, wrapped: new Uint8Array(8) }];
+      await alice.request({ type: 'begin', messageId, conversationId, wraps });
+      const chunks = Array.from({ length: 200 }, () => new Uint8Array(randomBytes(60_000)));
+      await Promise.all(chunks.map((_, i) => alice.pipeline(chunkFrame(messageId, chunks, i))));
+      await alice.request({ type: 'commit', messageId, chunkCount: 200, metadata: new Uint8Array(16) });
+
+      bob.ws.pause();
+      const fetching = bob.fetch(messageId);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      bob.ws.resume();
+      const fetched = await fetching;
+      expect(fetched.chunks).toHaveLength(200);
+      fetched.chunks.forEach((chunk, i) => {
+        expect(Buffer.from(chunk.data).equals(chunks[i] ?? new Uint8Array(0))).toBe(true);
+      });
+      // The session is still healthy afterwards.
+      expect((await bob.request({ type: 'ping', nonce: 7 })).type).toBe('pong');
+      await Promise.all([alice.close(), bob.close()]);
+    } finally {
+      await fast.dispose();
+    }
+  });
 });

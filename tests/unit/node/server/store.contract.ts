@@ -268,6 +268,20 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         expect(await store.uploadState(messageId, creator)).toEqual({ state: 'uploading', nextIndex: 1 });
       });
 
+      it('keeps one final chunk, the last: nothing after it, no second one, none before stored chunks', async () => {
+        const { id, creator, devices } = await newConversation(store);
+        const put = (index: number, final: boolean) =>
+          store.putChunk({ ...chunkOf(messageId, index, 10), final, sender: creator });
+        const messageId = await begin(store, id, creator, devices);
+        await put(5, false);
+        await expectRefusal(put(3, true), 'CHUNK_CONFLICT');
+        expect((await put(6, true)).repeated).toBe(false);
+        expect((await put(6, true)).repeated).toBe(true);
+        await expectRefusal(put(7, false), 'CHUNK_CONFLICT');
+        await expectRefusal(put(4, true), 'CHUNK_CONFLICT');
+        expect((await put(4, false)).repeated).toBe(false);
+      });
+
       it('refuses chunks for unknown messages, other senders, and senders who left', async () => {
         const { id, creator, devices } = await newConversation(store);
         const [, other = creator] = devices;
@@ -328,19 +342,18 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         ['the last chunk is not final', [0, 1, 2], [], 3],
         ['a chunk in the middle is final', [0, 1, 2], [1, 2], 3],
         ['only a middle chunk is final', [0, 1, 2], [1], 3],
-        ['a chunk lies beyond the count', [0, 1, 2, 3], [2], 3],
+        ['a chunk lies beyond the final one', [0, 1, 2, 3], [2], 4],
         ['there are no chunks', [], [], 1],
       ])('refuses to commit when %s', async (_, indices, finals, chunkCount) => {
         const { id, creator, devices } = await newConversation(store);
         const messageId = await begin(store, id, creator, devices);
         for (const index of indices) {
           const data = chunkBytes(messageId, index);
-          await store.putChunk({
-            messageId,
-            index: asChunkIndex(index),
-            final: finals.includes(index),
-            data,
-            sender: creator,
+          const final = finals.includes(index);
+          const put = store.putChunk({ messageId, index: asChunkIndex(index), final, data, sender: creator });
+          // A chunk after the final one, or a second final, is already refused at upload.
+          await put.catch((error: unknown) => {
+            expect(error).toMatchObject({ code: 'CHUNK_CONFLICT' });
           });
         }
         const request = { messageId, sender: creator, chunkCount, metadata: new Uint8Array(2) };
@@ -390,6 +403,15 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         }
         const again = await store.commit({ messageId, sender: creator, chunkCount: 4, metadata }, at(9_000));
         expect(again).toEqual({ committedAt: 7_000, appended: [] });
+        // A repeat that says something else is not the same commit.
+        await expectRefusal(
+          store.commit({ messageId, sender: creator, chunkCount: 3, metadata }, at(9_000)),
+          'ID_CONFLICT',
+        );
+        await expectRefusal(
+          store.commit({ messageId, sender: creator, chunkCount: 4, metadata: new Uint8Array(1) }, at(9_000)),
+          'ID_CONFLICT',
+        );
         for (const device of recipients) expect(await allEvents(store, device)).toHaveLength(2);
         // Chunks may be replayed after commit; new ones are refused.
         expect((await store.putChunk({ ...chunkOf(messageId, 3, 4), sender: creator })).nextIndex).toBe(4);
