@@ -22,6 +22,8 @@ const SECONDS = envInt('BENCH_SECONDS', 30);
 const LOAD_PROCESSES = envInt('BENCH_LOAD_PROCESSES', 2);
 const IDLE = envInt('BENCH_IDLE', 10_000);
 const INGEST_CHUNKS = envInt('BENCH_INGEST_CHUNKS', 20_000);
+/** Alternating relay/bare ingest runs; the median of each side counts. */
+const INGEST_RUNS = envInt('BENCH_INGEST_RUNS', 5);
 /** Connections and in-flight chunks per connection in the unpaced ingest runs. */
 const INGEST_CONNECTIONS = 16;
 const INGEST_WINDOW = 32;
@@ -156,50 +158,71 @@ function gcMaxMs(text: string): number {
   return max;
 }
 
-/** Sends `total` chunks over several connections, `INGEST_WINDOW` in flight each; returns chunks/s. */
-async function ingestRelay(server: TestServer, total: number): Promise<number> {
+/** One timed ingest run: throughput, and how much of a core the server used meanwhile. */
+interface IngestRun {
+  chunksPerS: number;
+  serverCpuCores: number;
+}
+
+function startClock(server: TestServer) {
+  const pid = server.process.pid ?? 0;
+  const started = performance.now();
+  const cpuBefore = cpuSeconds(pid);
+  return {
+    stop(chunks: number): IngestRun {
+      const seconds = (performance.now() - started) / 1000;
+      return { chunksPerS: chunks / seconds, serverCpuCores: (cpuSeconds(pid) - cpuBefore) / seconds };
+    },
+  };
+}
+
+/**
+ * Sends `total` chunks over several connections, `INGEST_WINDOW` in flight each; returns chunks/s.
+ * Frames are encrypted before the clock starts, so the generator costs about what the bare one does.
+ */
+async function ingestRelay(server: TestServer, total: number): Promise<IngestRun> {
   const clients = await connectMany(server.url, INGEST_CONNECTIONS);
   const perClient = Math.ceil(total / INGEST_CONNECTIONS);
   const data = randomBytes(CHUNK_BYTES);
-  const started = performance.now();
-  await Promise.all(
+  const prepared = await Promise.all(
     clients.map(async (client) => {
       const conversationId = newConversationId();
       await client.request({ type: 'createConversation', conversationId, members: [] });
+      // 1,000-chunk messages: a new upload whenever one fills up.
+      const frames: Parameters<typeof client.prepare>[0][number][] = [];
       let messageId: MessageId = newMessageId();
-      await client.request({ type: 'begin', messageId, conversationId, wraps: [] });
+      for (let i = 0; i < perClient; i++) {
+        if (i % 1000 === 0) {
+          messageId = newMessageId();
+          frames.push({ type: 'begin', messageId, conversationId, wraps: [] });
+        }
+        frames.push({ type: 'chunk', messageId, index: asChunkIndex(i % 1000), final: false, data });
+      }
+      return client.prepare(frames);
+    }),
+  );
+  const clock = startClock(server);
+  await Promise.all(
+    prepared.map(async (requests) => {
       let next = 0;
       const lane = async () => {
-        while (next < perClient) {
-          const i = next++;
-          // 1,000-chunk messages: a new upload whenever one fills up.
-          if (i > 0 && i % 1000 === 0) {
-            messageId = newMessageId();
-            await client.request({ type: 'begin', messageId, conversationId, wraps: [] });
-          }
-          await client.request({
-            type: 'chunk',
-            messageId,
-            index: asChunkIndex(i % 1000),
-            final: false,
-            data,
-          });
-        }
+        // Requests leave in index order, as `next` is taken and sent in one synchronous step.
+        while (next < requests.length) await requests[next++]?.();
       };
       await Promise.all(Array.from({ length: INGEST_WINDOW }, lane));
     }),
   );
-  const rate = (perClient * INGEST_CONNECTIONS) / ((performance.now() - started) / 1000);
+  const run = clock.stop(perClient * INGEST_CONNECTIONS);
   await Promise.all(clients.map((c) => c.close()));
-  return rate;
+  return run;
 }
 
 /** The same load against the bare ws baseline. */
-async function ingestBare(server: TestServer, total: number): Promise<number> {
+async function ingestBare(server: TestServer, total: number): Promise<IngestRun> {
   const sockets = await Promise.all(Array.from({ length: INGEST_CONNECTIONS }, () => openSocket(server.url)));
   const perSocket = Math.ceil(total / INGEST_CONNECTIONS);
   const data = randomBytes(CHUNK_BYTES);
-  const started = performance.now();
+  const clock = startClock(server);
   await Promise.all(
     sockets.map(
       (ws) =>
@@ -224,9 +247,9 @@ async function ingestBare(server: TestServer, total: number): Promise<number> {
         }),
     ),
   );
-  const rate = (perSocket * INGEST_CONNECTIONS) / ((performance.now() - started) / 1000);
+  const run = clock.stop(perSocket * INGEST_CONNECTIONS);
   for (const ws of sockets) ws.close();
-  return rate;
+  return run;
 }
 
 /** (b) Unpaced ingest, relay vs bare, alternating runs so drift hits both. */
@@ -234,18 +257,24 @@ async function ingest() {
   const relay = await startServer({ env: BENCH_ENV });
   const bare = await startServer({ script: path.join(here, 'bare-ws-server.ts') });
   try {
-    const relayRates: number[] = [];
-    const bareRates: number[] = [];
-    for (let run = 0; run < 3; run++) {
-      bareRates.push(await ingestBare(bare, INGEST_CHUNKS));
-      relayRates.push(await ingestRelay(relay, INGEST_CHUNKS));
+    const relayRuns: IngestRun[] = [];
+    const bareRuns: IngestRun[] = [];
+    for (let run = 0; run < INGEST_RUNS; run++) {
+      bareRuns.push(await ingestBare(bare, INGEST_CHUNKS));
+      relayRuns.push(await ingestRelay(relay, INGEST_CHUNKS));
     }
+    const relayRate = median(relayRuns.map((r) => r.chunksPerS));
+    const bareRate = median(bareRuns.map((r) => r.chunksPerS));
     return {
       chunksPerRun: INGEST_CHUNKS,
+      runs: INGEST_RUNS,
       chunkBytes: CHUNK_BYTES,
-      relayChunksPerS: round(median(relayRates), 0),
-      bareChunksPerS: round(median(bareRates), 0),
-      ratio: round(median(relayRates) / median(bareRates)),
+      relayChunksPerS: round(relayRate, 0),
+      bareChunksPerS: round(bareRate, 0),
+      ratio: round(relayRate / bareRate),
+      // Near 1 means the server, not the load generator, was the limit.
+      relayServerCpuCores: round(median(relayRuns.map((r) => r.serverCpuCores))),
+      bareServerCpuCores: round(median(bareRuns.map((r) => r.serverCpuCores))),
     };
   } finally {
     await Promise.all([relay.dispose(), bare.dispose()]);

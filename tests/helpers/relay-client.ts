@@ -128,6 +128,24 @@ export class RelayClient {
     return this.request(frame);
   }
 
+  /**
+   * Encodes and encrypts requests ahead of time, so that a load generator only writes bytes while it
+   * is timed. Transport nonces are sequential: send them in order, and nothing else until they are.
+   */
+  prepare<F extends Outgoing>(frames: readonly F[]): (() => Promise<ReplyTo<F['type']>>)[] {
+    return frames.map((frame) => {
+      const requestId = this.nextRequestId++;
+      const bytes = this.ciphers.send.encrypt(encodeFrame({ ...frame, requestId: asRequestId(requestId) }));
+      return () => {
+        const promise = new Promise<ServerFrame>((resolve, reject) => {
+          this.pending.set(requestId, { resolve, reject });
+        });
+        this.ws.send(bytes);
+        return promise as Promise<ReplyTo<F['type']>>;
+      };
+    });
+  }
+
   /** Fetches a committed message: every `chunkData` frame, then the `fetchEnd`. */
   async fetch(messageId: MessageId, fromIndex = 0) {
     const requestId = this.nextRequestId++;
