@@ -33,12 +33,18 @@ class CaptureProcessor extends AudioWorkletProcessor {
   private sumSquares = 0;
   private dropped = 0;
   private running = true;
+  /** Reused for every frame (postMessage serialises at once), so a frame costs no new objects. */
+  private readonly message: Extract<CaptureOutMessage, { type: 'frame' }>;
+  private readonly transfer: ArrayBuffer[];
 
   constructor(options: { processorOptions?: unknown }) {
     super();
     const { frameSamples } = options.processorOptions as CaptureProcessorOptions;
     for (let i = 0; i < POOL_SIZE; i++) this.pool.push(new Float32Array(frameSamples));
     this.current = this.pool.pop() ?? null;
+    const placeholder = new Float32Array(0);
+    this.message = { type: 'frame', samples: placeholder, level: 0, dropped: 0 };
+    this.transfer = [placeholder.buffer];
     this.port.onmessage = (event: MessageEvent<CaptureConnectMessage>) => {
       const out = event.data.port;
       out.onmessage = (message: MessageEvent<CaptureInMessage>) => {
@@ -85,11 +91,12 @@ class CaptureProcessor extends AudioWorkletProcessor {
     frame[this.filled++] = sample;
     this.sumSquares += sample * sample;
     if (this.filled < frame.length) return;
-    const level = Math.sqrt(this.sumSquares / frame.length);
-    out.postMessage(
-      { type: 'frame', samples: frame, level, dropped: this.dropped } satisfies CaptureOutMessage,
-      [frame.buffer],
-    );
+    const message = this.message;
+    message.samples = frame;
+    message.level = Math.sqrt(this.sumSquares / frame.length);
+    message.dropped = this.dropped;
+    this.transfer[0] = frame.buffer;
+    out.postMessage(message, this.transfer);
     this.current = this.pool.pop() ?? null;
     this.filled = 0;
     this.sumSquares = 0;

@@ -16,11 +16,15 @@ export interface RecordingReadback {
   readonly bytes: Buffer;
   readonly encoder: string;
   readonly recordedSamples: number;
+  /** Capture and encoder rate of the recording's preset. */
+  readonly sampleRate: number;
   readonly preSkip: number;
   readonly endReason: string;
   readonly segments: readonly { readonly from: number; readonly to: number }[];
   /** What the encoder was fed: the capture frames that made it into the recording. */
   readonly input: Float32Array;
+  /** The waveform that travels with the message (up to 100 values 0–255). */
+  readonly waveform: readonly number[];
 }
 
 function float32(base64: string): Float32Array {
@@ -67,10 +71,12 @@ export async function readRecording(page: Page): Promise<RecordingReadback> {
     bytes: Buffer.from(raw.bytesBase64, 'base64'),
     encoder: raw.encoder,
     recordedSamples: raw.recordedSamples,
+    sampleRate: raw.sampleRate,
     preSkip: raw.preSkip,
     endReason: raw.endReason,
     segments: raw.segments,
     input: float32(raw.inputBase64),
+    waveform: raw.waveform,
   };
 }
 
