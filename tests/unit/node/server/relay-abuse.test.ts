@@ -3,7 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandshake, generateKeyPair, initNoise } from '../../../../src/shared/crypto/noise';
-import { asCursor, encodeFrame, PROTOCOL_VERSION } from '../../../../src/shared/protocol';
+import { limitsFromEnv } from '../../../../src/node/server/limits';
+import {
+  MAX_CHUNK_BYTES,
+  PROTOCOL_VERSION,
+  asChunkIndex,
+  asCursor,
+  encodeFrame,
+} from '../../../../src/shared/protocol';
 import { NOISE_PROLOGUE } from '../../../../src/shared/protocol/handshake';
 import { newConversationId, newMessageId } from '../../../helpers/ids';
 import { RelayClient, closeOf, nextMessage, openSocket } from '../../../helpers/relay-client';
@@ -209,6 +216,75 @@ describe('idle sessions', () => {
       await chatty.close();
     } finally {
       await idleServer.dispose();
+    }
+  });
+});
+
+describe('configured limits, through the environment', () => {
+  it('refuses chunks over the byte rate, the chunk size and the chunk count with their codes', async () => {
+    const strict = await startInProcess({
+      SOTTO_RATE_BYTES_PER_S: '10000',
+      SOTTO_RATE_BYTE_BURST: '20000',
+      SOTTO_MAX_CHUNK_BYTES: '4000',
+      SOTTO_MAX_CHUNKS_PER_MESSAGE: '3',
+    });
+    try {
+      const client = await RelayClient.connect(strict.url);
+      const conversationId = newConversationId();
+      await client.request({ type: 'createConversation', conversationId, members: [] });
+      const messageId = newMessageId();
+      await client.request({ type: 'begin', messageId, conversationId, wraps: [] });
+      const chunk = (index: number, bytes: number) =>
+        client.pipeline({
+          type: 'chunk',
+          messageId,
+          index: asChunkIndex(index),
+          final: false,
+          data: new Uint8Array(randomBytes(bytes)),
+        });
+      await expect(chunk(0, 4001)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+      await expect(chunk(3, 100)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+      // 20 kB of burst: the sixth or seventh 3.9 kB chunk is over the byte budget.
+      const repeat = new Uint8Array(randomBytes(3900));
+      const flood = await Promise.allSettled(
+        Array.from({ length: 10 }, () =>
+          client.pipeline({ type: 'chunk', messageId, index: asChunkIndex(0), final: false, data: repeat }),
+        ),
+      );
+      const refused = flood.filter((r) => r.status === 'rejected');
+      expect(refused.length).toBeGreaterThanOrEqual(3);
+      for (const r of refused) expect(r.reason).toMatchObject({ code: 'RATE_LIMITED' });
+      await client.close();
+    } finally {
+      await strict.dispose();
+    }
+  });
+
+  it('rejects a malformed or out-of-range limit at start-up, naming the variable', () => {
+    expect(() => limitsFromEnv({ SOTTO_RATE_FRAMES_PER_S: 'fast' })).toThrow(/SOTTO_RATE_FRAMES_PER_S/);
+    expect(() => limitsFromEnv({ SOTTO_IDLE_TIMEOUT_MS: '-5' })).toThrow(/positive integer/);
+    expect(() => limitsFromEnv({ SOTTO_MAX_CHUNK_BYTES: String(MAX_CHUNK_BYTES + 1) })).toThrow(
+      /protocol limit/,
+    );
+    expect(limitsFromEnv({ SOTTO_MAX_IN_FLIGHT_UPLOADS: '2' }).maxInFlightUploads).toBe(2);
+  });
+});
+
+describe('heartbeats', () => {
+  it('terminates a peer that stops answering pings and keeps one that answers', async () => {
+    const beating = await startInProcess({ SOTTO_HEARTBEAT_INTERVAL_MS: '150' });
+    try {
+      const dead = await RelayClient.connect(beating.url);
+      const alive = await RelayClient.connect(beating.url);
+      // A paused socket reads nothing, so it cannot see the pings, let alone answer them.
+      dead.ws.pause();
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      dead.ws.resume();
+      expect((await dead.closed).code).toBe(1006);
+      expect((await alive.request({ type: 'ping', nonce: 3 })).nonce).toBe(3);
+      await alive.close();
+    } finally {
+      await beating.dispose();
     }
   });
 });

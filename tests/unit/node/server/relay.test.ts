@@ -158,6 +158,15 @@ describe('relay: upload, resume, commit, delivery, receipts', () => {
     expect(metrics).toMatch(/sotto_resumes_total 1/);
     expect(metrics).toMatch(/sotto_handshakes_total\{outcome="ok"\} [4-9]/);
     expect(metrics).toMatch(/sotto_ack_latency_seconds_count \d+/);
+    expect(metrics).toMatch(/^sotto_connections 3$/m);
+    expect(metrics).toMatch(/^sotto_frames_in_total\{type="chunk"\} 63$/m);
+    expect(metrics).toMatch(/^sotto_bytes_in_total\{type="chunk"\} \d{6,}$/m);
+    expect(metrics).toMatch(/^sotto_chunks_stored_total\{outcome="new"\} 60$/m);
+    expect(metrics).toMatch(/^sotto_chunks_stored_total\{outcome="repeat"\} 3$/m);
+    expect(metrics).toMatch(/^sotto_commit_latency_seconds_count [1-9]/m);
+    expect(metrics).toMatch(/^sotto_fanout_latency_seconds_count [1-9]/m);
+    expect(metrics).toMatch(/^sotto_store_latency_seconds_count\{op="putChunk"\} 63$/m);
+    expect(metrics).toMatch(/^sotto_protocol_errors_total\{code="NOT_A_MEMBER"\} [1-9]/m);
 
     await Promise.all([alice2.close(), bob.close(), mallory.close()]);
   });
