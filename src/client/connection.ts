@@ -85,6 +85,8 @@ export class Connection {
   #session: Session | null = null;
   #sleep: { timer: Timer; wake: () => void } | null = null;
   #stopping = false;
+  /** Whether the current session did useful work (see markProgress). */
+  #progressed = false;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -104,6 +106,15 @@ export class Connection {
   start(): void {
     if (this.#loop.type !== 'idle') return;
     this.#loop = { type: 'running', done: this.#run() };
+  }
+
+  /**
+   * Tells the loop that the open session did useful work (a sync, an ack): when it ends, the next
+   * reconnect starts from the base delay again. A session that only says hello and drops does not
+   * count, so a server that accepts and then fails every connection gets ever longer waits.
+   */
+  markProgress(): void {
+    this.#progressed = true;
   }
 
   /** Skips the current backoff wait (e.g. the network came back). */
@@ -129,7 +140,7 @@ export class Connection {
       let reason: ClientError;
       try {
         const session = await this.#connect();
-        backoff = BACKOFF_RESET; // progress: the next failure starts from the base delay again
+        this.#progressed = false;
         this.#session = session;
         this.#setStatus({ type: 'open', serverVersion: session.welcome.serverVersion });
         try {
@@ -141,6 +152,7 @@ export class Connection {
         }
         reason = await session.closed;
         this.#session = null;
+        if (this.#madeProgress()) backoff = BACKOFF_RESET;
       } catch (error) {
         if (isClientError(error, 'SERVER_KEY_CHANGED')) {
           this.#setStatus({ type: 'failed', error });
@@ -170,6 +182,11 @@ export class Connection {
   /** Read through a method: the flag changes while the loop awaits, which narrowing cannot see. */
   #isStopping(): boolean {
     return this.#stopping;
+  }
+
+  /** Read through a method for the same reason as #isStopping. */
+  #madeProgress(): boolean {
+    return this.#progressed;
   }
 
   #wait(ms: number): Promise<void> {

@@ -92,6 +92,8 @@ export class Engine {
     this.origin = serverOrigin(options.server);
     this.#directory = new Directory(ports.contacts, identity, ports.clock, ports.random);
     this.#book = new OutboxBook(ports.outbox, (messageId, state) => {
+      // An ack or a commit is the server doing real work: the connection's backoff may reset.
+      if (state.type !== 'recording' && state.type !== 'failed') this.#connection.markProgress();
       this.#events.emit('outbox', { messageId, state });
     });
     const onError = (error: unknown): void => {
@@ -135,6 +137,7 @@ export class Engine {
         this.#events.emit('conversation', conversation);
       },
       onSynced: () => {
+        this.#connection.markProgress();
         this.#syncedThisSession = true;
         this.#events.emit('synced', {});
         this.#checkIdle();

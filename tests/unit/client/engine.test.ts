@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
 import { isClientError, type Engine } from '../../../src/client';
 import { asMillis, sameBytes, toHex, type MessageId } from '../../../src/shared/protocol';
 import { isSent, type OutboxState } from '../../../src/shared/sync';
@@ -221,6 +222,52 @@ describe('client engine against a real relay', () => {
     await expect(alice.engine.createGroup('with mallory', [mallory.engine.deviceKey])).rejects.toMatchObject({
       code: 'UNKNOWN_CONTACT',
     });
+  });
+
+  it('keeps backing off from a server that accepts hello and then drops every session', async () => {
+    // A proxy in front of the real relay that cuts each connection right after the welcome.
+    const proxy = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    proxy.on('connection', (client) => {
+      const upstream = new WebSocket(new URL('/ws', server.url.replace(/^http/, 'ws')));
+      const early: Buffer[] = [];
+      let fromServer = 0;
+      client.on('message', (data: Buffer) => {
+        if (upstream.readyState === WebSocket.OPEN) upstream.send(data);
+        else early.push(data);
+      });
+      upstream.on('open', () => {
+        for (const data of early.splice(0)) upstream.send(data);
+      });
+      upstream.on('message', (data: Buffer) => {
+        client.send(data);
+        // Handshake message 2, then the welcome: hello succeeded, and that is all it gets.
+        if (++fromServer === 2) client.terminate();
+      });
+      client.on('close', () => {
+        upstream.close();
+      });
+    });
+    await new Promise((resolve) => proxy.once('listening', resolve));
+    const address = proxy.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const alice = await testEngine('alice', `http://127.0.0.1:${port}`, {
+        backoff: { baseMs: 5, capMs: 40 },
+      });
+      engines.push(alice);
+      const attempts: number[] = [];
+      const enough = new Promise<void>((resolve) => {
+        alice.engine.on('connection', (status) => {
+          if (status.type === 'waiting') attempts.push(status.attempt);
+          if (attempts.length === 5) resolve();
+        });
+      });
+      alice.engine.start();
+      await enough;
+      expect(attempts).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      proxy.close();
+    }
   });
 
   it('fails a message at once on a permanent error (quota) and keeps it for retry or delete', async () => {
