@@ -173,12 +173,10 @@ export class Session {
     // The send callback fires once this frame, and so everything queued before it, is written
     // (or the socket closed). Every message must be a Noise message, so there is no empty probe.
     await new Promise<void>((resolve) => {
-      if (
-        !this.trySend(frame, () => {
-          resolve();
-        })
-      )
+      const sent = this.trySend(frame, () => {
         resolve();
+      });
+      if (!sent) resolve();
     });
   }
 
