@@ -91,11 +91,14 @@ export const MIGRATIONS: readonly Migration[] = [
     `);
   },
   (db) => {
-    // The index of the stored final chunk, so the chunk path can refuse a chunk after it (or a
-    // second final) without scanning the message's chunks.
+    // The highest stored index and that of the final chunk, so the chunk path can advance
+    // nextIndex and refuse a chunk after the final one (or a second final) without querying chunks.
     db.exec(`
+      ALTER TABLE messages ADD COLUMN max_idx INTEGER;
       ALTER TABLE messages ADD COLUMN final_idx INTEGER;
-      UPDATE messages SET final_idx = (SELECT max(idx) FROM chunks WHERE message_id = messages.id AND final = 1);
+      UPDATE messages SET
+        max_idx = (SELECT max(idx) FROM chunks WHERE message_id = messages.id),
+        final_idx = (SELECT max(idx) FROM chunks WHERE message_id = messages.id AND final = 1);
     `);
   },
 ];

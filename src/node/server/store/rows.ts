@@ -33,6 +33,8 @@ export interface UploadRow {
   readonly status: Exclude<UploadState, 'unknown'>;
   readonly next_index: number;
   readonly stored_bytes: number;
+  /** Highest stored index, if any chunk is stored. */
+  readonly max_idx: number | null;
   /** Index of the stored final chunk, if there is one. */
   readonly final_idx: number | null;
   readonly is_member: 0 | 1;

@@ -79,8 +79,7 @@ class SqliteStore implements Store {
   readonly #sql: Statements;
   readonly #transaction: Database.Transaction<(work: () => unknown) => unknown>;
   /** Writes waiting for the next group commit; null when none is scheduled. */
-  #pending: { work: () => unknown; resolve(value: unknown): void; reject(error: unknown): void }[] | null =
-    null;
+  #pending: PendingWrite[] | null = null;
 
   readonly #checkpointer: BackgroundCheckpointer | null;
 
@@ -192,42 +191,51 @@ class SqliteStore implements Store {
   }
 
   putChunk(chunk: StoredChunk & { sender: DeviceKey }, maxMessageBytes = Infinity): Promise<PutChunkResult> {
-    return this.#write(() => {
-      const { messageId, index, final, data, sender } = chunk;
-      const upload = this.#sql.uploadFor.get({ message: messageId, device: sender });
-      if (upload === undefined) {
-        throw new ProtocolError('UNKNOWN_MESSAGE', `No upload ${toHex(messageId)} by this device.`);
-      }
-      if (upload.is_member === 0) {
-        throw new ProtocolError('NOT_A_MEMBER', 'This device is not a member of the conversation.');
-      }
-      const misplaced =
-        upload.status === 'uploading' ? this.#finalConflict(messageId, upload.final_idx, index, final) : null;
-      const fits = upload.stored_bytes + data.length <= maxMessageBytes;
-      if (upload.status === 'uploading' && misplaced === null && fits) {
-        if (this.#sql.insertChunk.run(messageId, index, final ? 1 : 0, data).changes === 1) {
-          const next =
-            index === upload.next_index
-              ? (this.#sql.contiguousEnd.get({ message: messageId, from: index }) ?? index + 1)
-              : upload.next_index;
-          this.#sql.advanceUpload.run(data.length, next, final ? index : null, messageId);
-          return { nextIndex: asChunkIndex(next), repeated: false };
+    return this.#write(
+      () => {
+        const { messageId, index, final, data, sender } = chunk;
+        const upload = this.#sql.uploadFor.get({ message: messageId, device: sender });
+        if (upload === undefined) {
+          throw new ProtocolError('UNKNOWN_MESSAGE', `No upload ${toHex(messageId)} by this device.`);
         }
-      }
-      // Already stored (or committed): a byte-identical repeat is acknowledged again.
-      const stored = this.#sql.chunk.get(messageId, index);
-      if (stored !== undefined && stored.final === (final ? 1 : 0) && sameBytes(stored.data, data)) {
-        return { nextIndex: asChunkIndex(upload.next_index), repeated: true };
-      }
-      if (stored !== undefined) {
-        throw new ProtocolError('CHUNK_CONFLICT', `Chunk ${index} was already stored with other contents.`);
-      }
-      if (upload.status === 'uploading') {
-        if (misplaced !== null) throw new ProtocolError('CHUNK_CONFLICT', misplaced);
-        throw new ProtocolError('QUOTA_EXCEEDED', `Message would exceed ${maxMessageBytes} bytes.`);
-      }
-      throw new ProtocolError('ALREADY_COMMITTED', `Message ${toHex(messageId)} is already sent.`);
-    });
+        if (upload.is_member === 0) {
+          throw new ProtocolError('NOT_A_MEMBER', 'This device is not a member of the conversation.');
+        }
+        const misplaced =
+          upload.status === 'uploading'
+            ? finalConflict(upload.max_idx, upload.final_idx, index, final)
+            : null;
+        const fits = upload.stored_bytes + data.length <= maxMessageBytes;
+        if (upload.status === 'uploading' && misplaced === null && fits) {
+          if (this.#sql.insertChunk.run(messageId, index, final ? 1 : 0, data).changes === 1) {
+            // In order (the usual case) nothing lies beyond this chunk, so no gap needs looking for.
+            const inOrder = upload.max_idx === null || upload.max_idx < index;
+            const next =
+              index !== upload.next_index
+                ? upload.next_index
+                : inOrder
+                  ? index + 1
+                  : (this.#sql.contiguousEnd.get({ message: messageId, from: index }) ?? index + 1);
+            this.#sql.advanceUpload.run(data.length, next, index, final ? index : null, messageId);
+            return { nextIndex: asChunkIndex(next), repeated: false };
+          }
+        }
+        // Already stored (or committed): a byte-identical repeat is acknowledged again.
+        const stored = this.#sql.chunk.get(messageId, index);
+        if (stored !== undefined && stored.final === (final ? 1 : 0) && sameBytes(stored.data, data)) {
+          return { nextIndex: asChunkIndex(upload.next_index), repeated: true };
+        }
+        if (stored !== undefined) {
+          throw new ProtocolError('CHUNK_CONFLICT', `Chunk ${index} was already stored with other contents.`);
+        }
+        if (upload.status === 'uploading') {
+          if (misplaced !== null) throw new ProtocolError('CHUNK_CONFLICT', misplaced);
+          throw new ProtocolError('QUOTA_EXCEEDED', `Message would exceed ${maxMessageBytes} bytes.`);
+        }
+        throw new ProtocolError('ALREADY_COMMITTED', `Message ${toHex(messageId)} is already sent.`);
+      },
+      { refusesBeforeWriting: true },
+    );
   }
 
   uploadState(
@@ -341,9 +349,10 @@ class SqliteStore implements Store {
    * Runs `work` in a write transaction. Writes requested in the same turn of the event loop share
    * one IMMEDIATE transaction (group commit: one WAL append for many chunks), each inside its own
    * savepoint so a refusal rolls back only its own work. Every promise settles after the shared
-   * COMMIT, so a resolved write is durable.
+   * COMMIT, so a resolved write is durable. `refusesBeforeWriting` skips the savepoint for work
+   * that throws only before its first write (the chunk path: two statements saved per chunk).
    */
-  #write<T>(work: () => T): Promise<T> {
+  #write<T>(work: () => T, { refusesBeforeWriting = false } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.#pending === null) {
         this.#pending = [];
@@ -351,7 +360,7 @@ class SqliteStore implements Store {
           this.#flush();
         });
       }
-      this.#pending.push({ work, resolve: resolve, reject });
+      this.#pending.push({ work, savepoint: !refusesBeforeWriting, resolve: resolve, reject });
     });
   }
 
@@ -361,10 +370,10 @@ class SqliteStore implements Store {
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       this.#transaction.immediate(() => {
-        for (const { work } of batch) {
+        for (const { work, savepoint } of batch) {
           try {
             // A transaction function called inside another runs as a SAVEPOINT.
-            outcomes.push({ ok: true, value: this.#transaction(work) });
+            outcomes.push({ ok: true, value: savepoint ? this.#transaction(work) : work() });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
@@ -399,26 +408,6 @@ class SqliteStore implements Store {
   }
 
   /** The message if `sender` began it; UNKNOWN_MESSAGE otherwise. */
-  /** Why a new chunk breaks "one final chunk, and it is the last", or null when it does not. */
-  #finalConflict(
-    messageId: MessageId,
-    finalIndex: number | null,
-    index: number,
-    final: boolean,
-  ): string | null {
-    if (finalIndex !== null && index > finalIndex) {
-      return `Chunk ${index} comes after the final chunk ${finalIndex}.`;
-    }
-    if (finalIndex !== null && final && index !== finalIndex) {
-      return `Chunk ${index} cannot be final: chunk ${finalIndex} already is.`;
-    }
-    if (!final) return null;
-    const highest = this.#sql.maxIndex.get(messageId) ?? null;
-    return highest !== null && highest > index
-      ? `Chunk ${index} cannot be final: chunk ${highest} is stored.`
-      : null;
-  }
-
   #ownMessage(messageId: MessageId, sender: DeviceKey): MessageRow {
     const message = this.#sql.message.get(messageId);
     if (message === undefined || !sameBytes(message.sender, sender)) {
@@ -461,8 +450,31 @@ function checkMemberCount(count: number): void {
   }
 }
 
+/** A write waiting for the next group commit. */
+interface PendingWrite {
+  readonly work: () => unknown;
+  /** Whether the work runs in its own savepoint (see #write). */
+  readonly savepoint: boolean;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
 function checkLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1) {
     throw new TypeError(`limit must be a positive integer, got ${limit}`);
   }
+}
+
+/** Why a new chunk breaks "one final chunk, and it is the last", or null when it does not. */
+function finalConflict(maxIndex: number | null, finalIndex: number | null, index: number, final: boolean) {
+  if (finalIndex !== null && index > finalIndex) {
+    return `Chunk ${index} comes after the final chunk ${finalIndex}.`;
+  }
+  if (finalIndex !== null && final && index !== finalIndex) {
+    return `Chunk ${index} cannot be final: chunk ${finalIndex} already is.`;
+  }
+  if (final && maxIndex !== null && maxIndex > index) {
+    return `Chunk ${index} cannot be final: chunk ${maxIndex} is stored.`;
+  }
+  return null;
 }

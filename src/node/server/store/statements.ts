@@ -23,8 +23,7 @@ export interface Statements {
   readonly expireUploads: Database.Statement<[number]>;
   readonly chunk: Database.Statement<[Bytes, number], ChunkRow>;
   readonly insertChunk: Database.Statement<[Bytes, number, number, Bytes]>;
-  readonly advanceUpload: Database.Statement<[number, number, number | null, Bytes]>;
-  readonly maxIndex: Database.Statement<[Bytes], number | null>;
+  readonly advanceUpload: Database.Statement<[number, number, number, number | null, Bytes]>;
   readonly committedMetadata: Database.Statement<[Bytes], Buffer | null>;
   readonly contiguousEnd: Database.Statement<{ message: Bytes; from: number }, number>;
   readonly completeness: Database.Statement<[Bytes], CompletenessRow>;
@@ -58,7 +57,7 @@ export function prepareStatements(db: Database.Database): Statements {
     ),
     // The chunk path's one lookup: the message (if this device began it) and the membership check.
     uploadFor: db.prepare<{ message: Bytes; device: Bytes }, UploadRow>(
-      `SELECT m.status, m.next_index, m.stored_bytes, m.final_idx,
+      `SELECT m.status, m.next_index, m.stored_bytes, m.max_idx, m.final_idx,
               EXISTS (SELECT 1 FROM members WHERE conversation_id = m.conversation_id AND device_key = @device)
                 AS is_member
        FROM messages m WHERE m.id = @message AND m.sender = @device`,
@@ -108,11 +107,11 @@ export function prepareStatements(db: Database.Database): Statements {
     insertChunk: db.prepare<[Bytes, number, number, Bytes]>(
       'INSERT OR IGNORE INTO chunks (message_id, idx, final, data) VALUES (?, ?, ?, ?)',
     ),
-    advanceUpload: db.prepare<[number, number, number | null, Bytes]>(
-      `UPDATE messages SET stored_bytes = stored_bytes + ?, next_index = ?, final_idx = coalesce(final_idx, ?)
+    advanceUpload: db.prepare<[number, number, number, number | null, Bytes]>(
+      `UPDATE messages SET stored_bytes = stored_bytes + ?, next_index = ?,
+              max_idx = max(coalesce(max_idx, -1), ?), final_idx = coalesce(final_idx, ?)
        WHERE id = ?`,
     ),
-    maxIndex: db.prepare<[Bytes], number | null>('SELECT max(idx) FROM chunks WHERE message_id = ?').pluck(),
     committedMetadata: db
       .prepare<[Bytes], Buffer | null>('SELECT metadata FROM messages WHERE id = ?')
       .pluck(),
