@@ -10,6 +10,8 @@ import { expect } from './test';
 
 /** Rate of every preset the e2e tests use (standard). */
 export const RATE = 48_000;
+/** Duration tolerance of the issue: ±60 ms against the recorded span. */
+export const DURATION_TOLERANCE_S = 0.06;
 
 /** A finished recording as read back from the page. */
 export interface RecordingReadback {

@@ -6,6 +6,7 @@ import { TONE_440 } from '../fixtures/signals';
 import { PRESETS, type PresetId } from '../../src/shared/audio/presets';
 import { medianToneHz } from '../helpers/audio-signal';
 import {
+  DURATION_TOLERANCE_S,
   RATE,
   download,
   openRecorder,
@@ -19,8 +20,6 @@ import { expect, microphone, test } from './test';
 
 test.use(microphone(TONE_440.file));
 
-/** Duration tolerance of the issue: ±60 ms against the recorded span. */
-const DURATION_TOLERANCE_S = 0.06;
 /** libopus look-ahead (6.5 ms) in 48 kHz samples, whatever the encoder's rate (RFC 7845 §4.2). */
 const PRE_SKIP_48K = 312;
 

@@ -4,6 +4,7 @@ import { TONE_440 } from '../fixtures/signals';
 import { medianToneHz } from '../helpers/audio-signal';
 import { alignmentLag } from '../helpers/recording-analysis';
 import {
+  DURATION_TOLERANCE_S,
   RATE,
   download,
   openRecorder,
@@ -16,9 +17,6 @@ import {
 import { expect, microphone, test } from './test';
 
 test.use(microphone(TONE_440.file));
-
-/** Duration tolerance of the issue: ±60 ms against the recorded span. */
-const DURATION_TOLERANCE_S = 0.06;
 
 for (const encoder of ['webcodecs', 'wasm'] as const) {
   test(`${encoder}: a 3 s recording of 440 Hz plays back as 440 Hz for as long as was recorded`, async ({
