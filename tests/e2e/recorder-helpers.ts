@@ -8,7 +8,7 @@ import { readWav16Mono } from '../helpers/audio-wav';
 import type { TestServer } from '../helpers/server';
 import { expect } from './test';
 
-/** Rate of every preset the e2e tests use (standard). */
+/** Rate the tests decode recordings at (opusdec --rate, the app's player), and of the standard preset. */
 export const RATE = 48_000;
 /** Duration tolerance of the issue: ±60 ms against the recorded span. */
 export const DURATION_TOLERANCE_S = 0.06;
