@@ -147,6 +147,9 @@ export class Player extends Emitter<PlayerEvents> implements MediaSessionTarget 
   pause(): void {
     if (this.#state.type !== 'playing') return;
     this.#audio.pause();
+    // Report where it stopped now, not one animation frame later.
+    cancelAnimationFrame(this.#frame);
+    this.#reportPosition();
     this.#setState({ type: 'paused' });
   }
 
