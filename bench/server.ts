@@ -198,7 +198,7 @@ function startClock(server: TestServer) {
 }
 
 /**
- * Sends `total` chunks over several connections, `INGEST_WINDOW` in flight each; returns chunks/s.
+ * Sends `total` chunks over several connections, `INGEST_WINDOW` in flight each.
  * Frames are encrypted before the clock starts, so the generator costs about what the bare one does.
  */
 async function ingestRelay(server: TestServer, total: number): Promise<IngestRun> {

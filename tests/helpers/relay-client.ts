@@ -116,11 +116,9 @@ export class RelayClient {
   /** Sends a request and resolves with its reply; an `error` reply rejects with a ProtocolError. */
   request<F extends Outgoing>(frame: F): Promise<ReplyTo<F['type']>> {
     const requestId = this.nextRequestId++;
-    const promise = new Promise<ServerFrame>((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject });
-    });
+    const reply = this.replyTo<F>(requestId);
     this.sendFrame({ ...frame, requestId: asRequestId(requestId) });
-    return promise as Promise<ReplyTo<F['type']>>;
+    return reply;
   }
 
   /** Sends a request without waiting (pipelining); returns the reply promise. */
@@ -137,11 +135,9 @@ export class RelayClient {
       const requestId = this.nextRequestId++;
       const bytes = this.ciphers.send.encrypt(encodeFrame({ ...frame, requestId: asRequestId(requestId) }));
       return () => {
-        const promise = new Promise<ServerFrame>((resolve, reject) => {
-          this.pending.set(requestId, { resolve, reject });
-        });
+        const reply = this.replyTo<F>(requestId);
         this.ws.send(bytes);
-        return promise as Promise<ReplyTo<F['type']>>;
+        return reply;
       };
     });
   }
@@ -188,6 +184,13 @@ export class RelayClient {
       this.ws.close(1000);
     }
     await this.closed;
+  }
+
+  /** The reply to request `requestId`, once it arrives. */
+  private replyTo<F extends Outgoing>(requestId: number): Promise<ReplyTo<F['type']>> {
+    return new Promise<ServerFrame>((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject });
+    }) as Promise<ReplyTo<F['type']>>;
   }
 
   private receive(frame: ServerFrame): void {

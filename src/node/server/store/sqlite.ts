@@ -206,19 +206,22 @@ class SqliteStore implements Store {
             ? finalConflict(upload.max_idx, upload.final_idx, index, final)
             : null;
         const fits = upload.stored_bytes + data.length <= maxMessageBytes;
-        if (upload.status === 'uploading' && misplaced === null && fits) {
-          if (this.#sql.insertChunk.run(messageId, index, final ? 1 : 0, data).changes === 1) {
+        if (
+          upload.status === 'uploading' &&
+          misplaced === null &&
+          fits &&
+          this.#sql.insertChunk.run(messageId, index, final ? 1 : 0, data).changes === 1
+        ) {
+          let next = upload.next_index;
+          if (index === upload.next_index) {
             // In order (the usual case) nothing lies beyond this chunk, so no gap needs looking for.
             const inOrder = upload.max_idx === null || upload.max_idx < index;
-            const next =
-              index !== upload.next_index
-                ? upload.next_index
-                : inOrder
-                  ? index + 1
-                  : (this.#sql.contiguousEnd.get({ message: messageId, from: index }) ?? index + 1);
-            this.#sql.advanceUpload.run(data.length, next, index, final ? index : null, messageId);
-            return { nextIndex: asChunkIndex(next), repeated: false };
+            next = inOrder
+              ? index + 1
+              : (this.#sql.contiguousEnd.get({ message: messageId, from: index }) ?? index + 1);
           }
+          this.#sql.advanceUpload.run(data.length, next, index, final ? index : null, messageId);
+          return { nextIndex: asChunkIndex(next), repeated: false };
         }
         // Already stored (or committed): a byte-identical repeat is acknowledged again.
         const stored = this.#sql.chunk.get(messageId, index);
