@@ -3,6 +3,8 @@
 //  ingest:   unpaced chunks/s through the relay vs a bare ws server storing the same rows (ratio);
 //  idle:     heap per idle authenticated connection at M connections.
 // Sizes: BENCH_SENDERS (1000), BENCH_SECONDS (30), BENCH_IDLE (10000), BENCH_INGEST_CHUNKS (20000).
+// BENCH_RELAY_NODE_ARGS: node flags for the relay in the ingest runs, e.g. to profile it:
+//   BENCH_ONLY=ingest BENCH_RELAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npx tsx bench/server.ts
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -29,6 +31,7 @@ const INGEST_RUNS = envInt('BENCH_INGEST_RUNS', 5);
 /** Connections and in-flight chunks per connection in the unpaced ingest runs. */
 const INGEST_CONNECTIONS = 16;
 const INGEST_WINDOW = 32;
+const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Limits lifted so the bench measures the server, not its abuse protection. */
@@ -275,7 +278,7 @@ async function ingestBare(server: TestServer, total: number): Promise<IngestRun>
 
 /** (b) Unpaced ingest, relay vs bare, alternating runs so drift hits both. */
 async function ingest() {
-  const relay = await startServer({ env: BENCH_ENV });
+  const relay = await startServer({ env: BENCH_ENV, nodeArgs: RELAY_NODE_ARGS });
   const bare = await startServer({ script: path.join(here, 'bare-ws-server.ts') });
   try {
     const relayRuns: IngestRun[] = [];

@@ -8,8 +8,9 @@ import {
   type DeviceKey,
   type FrameOf,
 } from '../../shared/protocol';
+import type { Metrics } from './metrics';
 import type { Session, SessionContext } from './session';
-import type { Appended } from './store/store';
+import type { Appended, PutChunkResult } from './store/store';
 
 /** Chunks read from the store per round trip while streaming a fetch. */
 const FETCH_PAGE_CHUNKS = 16;
@@ -32,14 +33,6 @@ export async function handleRequest(
   const { store, metrics, limits } = ctx;
   const now = () => asMillis(ctx.now());
   const { requestId } = frame;
-  const timed = async <T>(op: string, run: () => Promise<T>): Promise<T> => {
-    const stop = metrics.storeLatency.startTimer({ op });
-    try {
-      return await run();
-    } finally {
-      stop();
-    }
-  };
   const publish = async (appended: Appended) => {
     if (appended.length > 0) await ctx.fanout.publish(appended);
   };
@@ -52,7 +45,7 @@ export async function handleRequest(
       return;
 
     case 'begin': {
-      const nextIndex = await timed('begin', () =>
+      const nextIndex = await timed(metrics, 'begin', () =>
         store.beginUpload(
           {
             messageId: frame.messageId,
@@ -68,40 +61,11 @@ export async function handleRequest(
       await session.send({ type: 'ack', requestId, messageId: frame.messageId, nextIndex });
       return;
     }
-    case 'chunk': {
-      const started = performance.now();
-      if (frame.data.length > limits.maxChunkBytes) {
-        throw new ProtocolError(
-          'QUOTA_EXCEEDED',
-          `chunk of ${frame.data.length} bytes, limit ${limits.maxChunkBytes}`,
-        );
-      }
-      if (frame.index >= limits.maxChunksPerMessage) {
-        throw new ProtocolError(
-          'QUOTA_EXCEEDED',
-          `chunk index ${frame.index}, limit ${limits.maxChunksPerMessage} chunks`,
-        );
-      }
-      // The ACK below is sent only after putChunk's transaction has committed.
-      const { nextIndex, repeated } = await timed('putChunk', () =>
-        store.putChunk(
-          {
-            messageId: frame.messageId,
-            index: frame.index,
-            final: frame.final,
-            data: frame.data,
-            sender: device,
-          },
-          limits.maxMessageBytes,
-        ),
-      );
-      await session.send({ type: 'ack', requestId, messageId: frame.messageId, nextIndex });
-      metrics.chunksStored.inc({ outcome: repeated ? 'repeat' : 'new' });
-      metrics.ackLatency.observe((performance.now() - started) / 1000);
+    case 'chunk':
+      await acknowledgeChunk(session, ctx, storeChunk(ctx, device, frame));
       return;
-    }
     case 'resume': {
-      const { state, nextIndex } = await timed('uploadState', () =>
+      const { state, nextIndex } = await timed(metrics, 'uploadState', () =>
         store.uploadState(frame.messageId, device),
       );
       metrics.resumes.inc();
@@ -116,7 +80,7 @@ export async function handleRequest(
           `${frame.chunkCount} chunks, limit ${limits.maxChunksPerMessage}`,
         );
       }
-      const { committedAt, appended } = await timed('commit', () =>
+      const { committedAt, appended } = await timed(metrics, 'commit', () =>
         store.commit(
           {
             messageId: frame.messageId,
@@ -142,13 +106,13 @@ export async function handleRequest(
       return;
     }
     case 'abort':
-      await timed('abort', () => store.abort(frame.messageId, device));
+      await timed(metrics, 'abort', () => store.abort(frame.messageId, device));
       await session.send({ type: 'aborted', requestId, messageId: frame.messageId });
       return;
 
     case 'sync': {
       const limit = Math.min(frame.limit, MAX_EVENTS_PER_BATCH);
-      const { events, hasMore } = await timed('eventsAfter', () =>
+      const { events, hasMore } = await timed(metrics, 'eventsAfter', () =>
         store.eventsAfter(device, frame.after, limit),
       );
       await session.send({ type: 'events', requestId, events, hasMore });
@@ -159,7 +123,7 @@ export async function handleRequest(
       // Pages of chunks, each sent with backpressure, so a long message never sits in memory whole.
       let from = frame.fromIndex;
       for (;;) {
-        const { chunks, chunkCount } = await timed('readChunks', () =>
+        const { chunks, chunkCount } = await timed(metrics, 'readChunks', () =>
           store.readChunks(frame.messageId, device, from, FETCH_PAGE_CHUNKS),
         );
         for (const chunk of chunks) await session.send({ type: 'chunkData', requestId, ...chunk });
@@ -172,7 +136,7 @@ export async function handleRequest(
       }
     }
     case 'receipt': {
-      const appended = await timed('addReceipt', () =>
+      const appended = await timed(metrics, 'addReceipt', () =>
         store.addReceipt(frame.messageId, device, frame.kind, now()),
       );
       await session.send({ type: 'ok', requestId });
@@ -181,7 +145,7 @@ export async function handleRequest(
     }
 
     case 'createConversation': {
-      const appended = await timed('createConversation', () =>
+      const appended = await timed(metrics, 'createConversation', () =>
         store.createConversation(frame.conversationId, device, frame.members, now()),
       );
       await session.send({ type: 'ok', requestId });
@@ -189,7 +153,7 @@ export async function handleRequest(
       return;
     }
     case 'addMembers': {
-      const appended = await timed('addMembers', () =>
+      const appended = await timed(metrics, 'addMembers', () =>
         store.addMembers(frame.conversationId, device, frame.members, now()),
       );
       await session.send({ type: 'ok', requestId });
@@ -197,7 +161,7 @@ export async function handleRequest(
       return;
     }
     case 'leaveConversation': {
-      const appended = await timed('leaveConversation', () =>
+      const appended = await timed(metrics, 'leaveConversation', () =>
         store.leaveConversation(frame.conversationId, device, now()),
       );
       await session.send({ type: 'ok', requestId });
@@ -205,11 +169,81 @@ export async function handleRequest(
       return;
     }
     case 'listConversations': {
-      const page = await timed('listConversations', () =>
+      const page = await timed(metrics, 'listConversations', () =>
         store.listConversations(device, frame.after, CONVERSATIONS_PAGE),
       );
       await session.send({ type: 'conversations', requestId, ...page });
       return;
     }
   }
+}
+
+/** Runs a store operation, observing its latency under `op`. */
+async function timed<T>(metrics: Metrics, op: string, run: () => Promise<T>): Promise<T> {
+  const stop = metrics.storeLatency.startTimer({ op });
+  try {
+    return await run();
+  } finally {
+    stop();
+  }
+}
+
+/** A chunk whose store write has started; `acknowledgeChunk` sends its ACK once the write commits. */
+export interface StoringChunk {
+  readonly frame: FrameOf<'chunk'>;
+  readonly stored: Promise<PutChunkResult>;
+  /** When the store write started (performance.now()), for the ACK latency. */
+  readonly started: number;
+}
+
+/**
+ * Checks a chunk's limits and starts its store write. Nothing is thrown: a refusal rejects
+ * `stored`, which is marked handled here because its ACK may be sent (and the refusal seen) only
+ * after earlier replies of the session.
+ */
+export function storeChunk(ctx: SessionContext, device: DeviceKey, frame: FrameOf<'chunk'>): StoringChunk {
+  const { store, metrics, limits } = ctx;
+  const started = performance.now();
+  const write = async () => {
+    if (frame.data.length > limits.maxChunkBytes) {
+      throw new ProtocolError(
+        'QUOTA_EXCEEDED',
+        `chunk of ${frame.data.length} bytes, limit ${limits.maxChunkBytes}`,
+      );
+    }
+    if (frame.index >= limits.maxChunksPerMessage) {
+      throw new ProtocolError(
+        'QUOTA_EXCEEDED',
+        `chunk index ${frame.index}, limit ${limits.maxChunksPerMessage} chunks`,
+      );
+    }
+    return timed(metrics, 'putChunk', () =>
+      store.putChunk(
+        {
+          messageId: frame.messageId,
+          index: frame.index,
+          final: frame.final,
+          data: frame.data,
+          sender: device,
+        },
+        limits.maxMessageBytes,
+      ),
+    );
+  };
+  const stored = write();
+  stored.catch(() => undefined);
+  return { frame, stored, started };
+}
+
+/** Sends a chunk's ACK, which goes out only after the transaction that stored the chunk committed. */
+export async function acknowledgeChunk(
+  session: Session,
+  ctx: SessionContext,
+  chunk: StoringChunk,
+): Promise<void> {
+  const { frame } = chunk;
+  const { nextIndex, repeated } = await chunk.stored;
+  await session.send({ type: 'ack', requestId: frame.requestId, messageId: frame.messageId, nextIndex });
+  ctx.metrics.chunksStored.inc({ outcome: repeated ? 'repeat' : 'new' });
+  ctx.metrics.ackLatency.observe((performance.now() - chunk.started) / 1000);
 }

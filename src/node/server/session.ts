@@ -26,7 +26,7 @@ import {
 } from '../../shared/protocol';
 import { NOISE_PROLOGUE } from '../../shared/protocol/handshake';
 import type { Fanout } from './fanout';
-import { handleRequest } from './handlers';
+import { acknowledgeChunk, handleRequest, storeChunk } from './handlers';
 import type { ServerLimitsConfig } from './limits';
 import type { Metrics } from './metrics';
 import type { DeviceRate, DeviceRates } from './rates';
@@ -40,6 +40,7 @@ const RECEIVE_PAUSE_AT = 64;
 const RECEIVE_RESUME_AT = 16;
 
 const EMPTY = new Uint8Array(0);
+const noop = () => undefined;
 
 /** What every session shares: the store, the fanout, limits and instruments. */
 export interface SessionContext {
@@ -75,11 +76,14 @@ type Phase =
 
 /**
  * One WebSocket connection: Noise XX handshake (server = responder), then one Noise transport
- * message per WebSocket message, each holding one frame. Frames are handled strictly in order.
+ * message per WebSocket message, each holding one frame. Frames are answered strictly in order (see `arrive`).
  */
 export class Session {
   private phase: Phase;
+  /** Settles when every queued job has finished. */
   private queue: Promise<void> = Promise.resolve();
+  /** Settles when the next chunk may start its store write (see `arrive`). */
+  private startGate: Promise<void> = Promise.resolve();
   private queued = 0;
   private lastFrameAt: number;
   /** Pings answered since the last heartbeat. */
@@ -87,6 +91,8 @@ export class Session {
   /** Highest cursor this session has delivered; null until the client's first `sync`. */
   private deliveredCursor: Cursor | null = null;
   private pushPending = false;
+  /** A fatal error is queued: later messages are not read. */
+  private ending = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -106,7 +112,7 @@ export class Session {
       deadline: now + ctx.limits.handshakeTimeoutMs,
     };
     ws.on('message', (data, isBinary) => {
-      this.enqueue(toBytes(data), isBinary);
+      this.arrive(toBytes(data), isBinary);
     });
     ws.on('pong', () => (this.alive = true));
     ws.on('close', () => {
@@ -200,18 +206,81 @@ export class Session {
     return device === null ? undefined : toHex(device);
   }
 
-  private enqueue(data: Uint8Array, isBinary: boolean): void {
-    this.schedule(
-      () => this.receive(data, isBinary),
-      (error) => {
-        this.ctx.log.error({ err: error, device: this.deviceHex() }, 'session fault');
-        this.fail(new ProtocolError('INTERNAL', 'internal server error'));
-      },
-    );
+  /**
+   * Takes one WebSocket message as it arrives: the handshake, decryption, decoding and the rate limit
+   * happen here, in arrival order; replies go out in the same order. A chunk starts its store write
+   * as soon as the frames before it have started theirs, without waiting for their commits: the
+   * store applies writes in call order, so a busy upload fills one group commit with many chunks
+   * and only the ACK waits its turn. Any other request waits until everything before it is
+   * answered, and nothing after it starts before it is.
+   */
+  private arrive(data: Uint8Array, isBinary: boolean): void {
+    const phase = this.phase;
+    if (phase.type === 'closed' || this.ending) return;
+    this.lastFrameAt = this.ctx.now();
+    if (!isBinary) {
+      this.failInTurn(new ProtocolError('NOT_BINARY', 'text messages are not part of the protocol'));
+      return;
+    }
+    if (phase.type === 'handshake') {
+      this.handshake(phase, data);
+      return;
+    }
+    let frame: ClientFrame;
+    try {
+      frame = decodeClientFrame(phase.ciphers.receive.decrypt(data));
+    } catch (error) {
+      this.failInTurn(error);
+      return;
+    }
+    const { metrics } = this.ctx;
+    metrics.framesIn.inc({ type: frame.type });
+    metrics.bytesIn.inc({ type: frame.type }, data.length);
+    if (!phase.rate.allow(data.length, this.ctx.now())) {
+      const { requestId } = frame;
+      this.inTurn(() =>
+        this.reject(requestId, new ProtocolError('RATE_LIMITED', 'too many frames or bytes; slow down')),
+      );
+      return;
+    }
+    if (frame.type === 'chunk') {
+      // Started in order once the frames before it have started; answered in order.
+      const chunk = this.startGate.then(() => {
+        const now = this.phase;
+        return now.type === 'open' ? storeChunk(this.ctx, now.device, frame) : null;
+      });
+      this.startGate = chunk.then(noop, noop);
+      this.inTurn(async () => {
+        const started = await chunk;
+        await (started === null
+          ? this.request(frame)
+          : this.answer(frame, () => acknowledgeChunk(this, this.ctx, started)));
+      });
+      return;
+    }
+    // Any other request runs alone: after every frame before it, and before any after it starts.
+    this.inTurn(() => this.request(frame));
+    this.startGate = this.queue;
+  }
+
+  /** Queues `job` behind everything before it; a fault in it ends the session as INTERNAL. */
+  private inTurn(job: () => Promise<void> | void): void {
+    this.schedule(job, (error) => {
+      this.ctx.log.error({ err: error, device: this.deviceHex() }, 'session fault');
+      this.fail(new ProtocolError('INTERNAL', 'internal server error'));
+    });
+  }
+
+  /** Ends the session once earlier frames are answered, and reads nothing more meanwhile. */
+  private failInTurn(error: unknown): void {
+    this.ending = true;
+    this.inTurn(() => {
+      this.fail(asProtocolError(error));
+    });
   }
 
   /** Runs `job` after every job before it; stops reading the socket while too many are waiting. */
-  private schedule(job: () => Promise<void>, onError: (error: unknown) => void): void {
+  private schedule(job: () => Promise<void> | void, onError: (error: unknown) => void): void {
     this.queued++;
     if (this.queued >= RECEIVE_PAUSE_AT && !this.ws.isPaused) this.ws.pause();
     this.queue = this.queue
@@ -223,45 +292,24 @@ export class Session {
       });
   }
 
-  private async receive(data: Uint8Array, isBinary: boolean): Promise<void> {
+  private async request(frame: ClientFrame): Promise<void> {
     const phase = this.phase;
-    if (phase.type === 'closed') return;
-    this.lastFrameAt = this.ctx.now();
-    if (!isBinary) {
-      this.fail(new ProtocolError('NOT_BINARY', 'text messages are not part of the protocol'));
-      return;
-    }
-    if (phase.type === 'handshake') {
-      this.handshake(phase, data);
-      return;
-    }
-    let frame: ClientFrame;
-    try {
-      frame = decodeClientFrame(phase.ciphers.receive.decrypt(data));
-    } catch (error) {
-      this.fail(asProtocolError(error));
-      return;
-    }
-    const { metrics } = this.ctx;
-    metrics.framesIn.inc({ type: frame.type });
-    metrics.bytesIn.inc({ type: frame.type }, data.length);
-    if (!phase.rate.allow(data.length, this.ctx.now())) {
-      await this.reject(
-        frame.requestId,
-        new ProtocolError('RATE_LIMITED', 'too many frames or bytes; slow down'),
-      );
-      return;
-    }
     if (phase.type === 'hello') {
       await this.hello(phase, frame);
       return;
     }
+    if (phase.type !== 'open') return;
     if (frame.type === 'hello') {
       this.fail(new ProtocolError('OUT_OF_ORDER', 'hello was already received'));
       return;
     }
+    await this.answer(frame, () => handleRequest(this, this.ctx, phase.device, frame));
+  }
+
+  /** Runs a request's handler; a refusal it throws becomes that request's error reply. */
+  private async answer(frame: ClientFrame, handle: () => Promise<void>): Promise<void> {
     try {
-      await handleRequest(this, this.ctx, phase.device, frame);
+      await handle();
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       await this.reject(frame.requestId, error);
@@ -379,6 +427,7 @@ function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
+/** A decoding failure as the error the client is told; anything else is rethrown as a fault. */
 function asProtocolError(error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error;
   if (error instanceof NoiseError) {

@@ -17,6 +17,8 @@ import type {
  * committed (an ACK may be sent). Refusals throw `ProtocolError` with the matching code
  * (NOT_A_MEMBER, UNKNOWN_MESSAGE, CHUNK_CONFLICT, INCOMPLETE_MESSAGE, ALREADY_COMMITTED,
  * TOO_MANY_UPLOADS, ID_CONFLICT, QUOTA_EXCEEDED, BAD_VALUE); anything else thrown is an internal fault.
+ * Writes apply in call order, also when a call is made before an earlier one has settled: a session
+ * starts a chunk's write while the chunks ahead of it are still committing.
  * Implementations: SQLite (`sqlite.ts`); all pass `tests/unit/node/server/store.contract.ts`.
  */
 export interface Store {

@@ -201,6 +201,61 @@ describe('relay: upload, resume, commit, delivery, receipts', () => {
     await alice.close();
   });
 
+  it('answers a burst sent without waiting as if each request had waited for the one before', async () => {
+    // The server starts a chunk's write before the earlier chunks have committed; this checks that
+    // the writes still apply in order, that begin and commit wait for what came before them, and
+    // that the replies come back in request order.
+    const alice = await RelayClient.connect(server.url);
+    const conversationId = newConversationId();
+    const messageId = newMessageId();
+    const chunks = makeChunks(40);
+    const replied: string[] = [];
+    const send = <F extends Parameters<typeof alice.pipeline>[0]>(label: string, frame: F) => {
+      const reply = alice.pipeline(frame);
+      reply.then(
+        () => replied.push(label),
+        () => replied.push(label),
+      );
+      return reply;
+    };
+
+    const created = send('create', { type: 'createConversation', conversationId, members: [] });
+    const wraps = [{ deviceKey: alice.deviceKey, wrapped: new Uint8Array(8) }];
+    const begun = send('begin', { type: 'begin', messageId, conversationId, wraps });
+    const acks = chunks.slice(0, 20).map((_, i) => send(`chunk ${i}`, chunkFrame(messageId, chunks, i)));
+    const conflict = send('conflict', { ...chunkFrame(messageId, chunks, 10), data: new Uint8Array(9) });
+    const repeat = send('repeat', chunkFrame(messageId, chunks, 10));
+    acks.push(
+      ...chunks.slice(20).map((_, i) => send(`chunk ${20 + i}`, chunkFrame(messageId, chunks, 20 + i))),
+    );
+    const committed = send('commit', {
+      type: 'commit',
+      messageId,
+      chunkCount: 40,
+      metadata: new Uint8Array(4),
+    });
+    const state = send('resume', { type: 'resume', messageId });
+
+    await created;
+    expect((await begun).nextIndex).toBe(0);
+    expect((await Promise.all(acks)).map((ack) => ack.nextIndex)).toEqual(chunks.map((_, i) => i + 1));
+    await expect(conflict).rejects.toMatchObject({ code: 'CHUNK_CONFLICT' });
+    expect((await repeat).nextIndex).toBe(20);
+    expect((await committed).type).toBe('committed');
+    expect(await state).toMatchObject({ state: 'committed', nextIndex: 40 });
+    expect(replied).toEqual([
+      'create',
+      'begin',
+      ...chunks.slice(0, 20).map((_, i) => `chunk ${i}`),
+      'conflict',
+      'repeat',
+      ...chunks.slice(20).map((_, i) => `chunk ${20 + i}`),
+      'commit',
+      'resume',
+    ]);
+    await alice.close();
+  });
+
   it('streams a long fetch to a reader that stops reading, every frame a valid Noise message', async () => {
     // Limits lifted so 12 MB can be uploaded at once; the fetch then overruns the send buffer.
     const fast = await startInProcess({

@@ -234,6 +234,24 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         expect(await store.uploadState(messageId, creator)).toEqual({ state: 'uploading', nextIndex: 3 });
       });
 
+      it('applies writes in call order, without waiting for earlier ones to settle', async () => {
+        // The relay relies on this: it starts a chunk's write before the chunks ahead of it commit.
+        const { id, creator, devices } = await newConversation(store);
+        const messageId = newMessageId();
+        const wraps = devices.map((deviceKey) => ({ deviceKey, wrapped: wrapFor(messageId, deviceKey) }));
+        const begun = store.beginUpload({ messageId, conversationId: id, sender: creator, wraps }, 8, at(1));
+        const puts = Array.from({ length: 30 }, (_, i) =>
+          store.putChunk({ ...chunkOf(messageId, i, 30), sender: creator }),
+        );
+        const committed = store.commit(
+          { messageId, sender: creator, chunkCount: 30, metadata: new Uint8Array(2) },
+          at(2),
+        );
+        expect(await begun).toBe(0);
+        expect((await Promise.all(puts)).map((put) => put.nextIndex)).toEqual(puts.map((_, i) => i + 1));
+        expect((await committed).committedAt).toBe(2);
+      });
+
       it('refuses a chunk that would take the message past its byte quota', async () => {
         const { id, creator, devices } = await newConversation(store);
         const messageId = await begin(store, id, creator, devices);
