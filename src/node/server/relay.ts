@@ -75,14 +75,19 @@ export async function registerRelay(app: FastifyInstance, config: ServerConfig):
     }
     connectionsPerIp.set(ip, open + 1);
     metrics.connections.inc();
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- @fastify/websocket hands us ws's own WebSocket.
-    const session = new Session(socket, ctx, (closed) => {
-      sessions.delete(closed);
-      metrics.connections.dec();
-      const left = (connectionsPerIp.get(ip) ?? 1) - 1;
-      if (left === 0) connectionsPerIp.delete(ip);
-      else connectionsPerIp.set(ip, left);
-    });
+    const session = new Session(
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- @fastify/websocket hands us ws's own WebSocket.
+      socket,
+      ctx,
+      (closed) => {
+        sessions.delete(closed);
+        metrics.connections.dec();
+        const left = (connectionsPerIp.get(ip) ?? 1) - 1;
+        if (left === 0) connectionsPerIp.delete(ip);
+        else connectionsPerIp.set(ip, left);
+      },
+      request.raw.socket,
+    );
     sessions.add(session);
   });
 

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import {
@@ -91,6 +92,8 @@ export class Session {
   /** Highest cursor this session has delivered; null until the client's first `sync`. */
   private deliveredCursor: Cursor | null = null;
   private pushPending = false;
+  /** The TCP socket is corked until the end of this turn of the event loop. */
+  private corked = false;
   /** A fatal error is queued: later messages are not read. */
   private ending = false;
 
@@ -98,6 +101,8 @@ export class Session {
     private readonly ws: WebSocket,
     private readonly ctx: SessionContext,
     private readonly onClosed: (session: Session) => void,
+    /** The socket under `ws`, to coalesce writes (absent for injected test connections). */
+    private readonly tcp?: Socket,
   ) {
     const now = ctx.now();
     this.lastFrameAt = now;
@@ -406,10 +411,27 @@ export class Session {
     if (phase.type !== 'hello' && phase.type !== 'open') return false;
     if (this.ws.readyState !== this.ws.OPEN) return false;
     const bytes = phase.ciphers.send.encrypt(encodeFrame(frame));
+    this.coalesceWrites();
     this.ws.send(bytes, written);
     this.ctx.metrics.framesOut.inc({ type: frame.type });
     this.ctx.metrics.bytesOut.inc({ type: frame.type }, bytes.length);
     return true;
+  }
+
+  /**
+   * While more replies are queued behind this one, lets the frames sent in this turn of the event
+   * loop (say, the ACKs of one group commit) leave in one TCP write: the socket is corked at the
+   * first and uncorked once the turn's promise callbacks have run, so no frame waits longer.
+   */
+  private coalesceWrites(): void {
+    const tcp = this.tcp;
+    if (tcp === undefined || this.corked || this.queued <= 1) return;
+    this.corked = true;
+    tcp.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      tcp.uncork();
+    });
   }
 
   private teardown(): void {
