@@ -192,8 +192,8 @@ async function timed<T>(metrics: Metrics, op: string, run: () => Promise<T>): Pr
 export interface StoringChunk {
   readonly frame: FrameOf<'chunk'>;
   readonly stored: Promise<PutChunkResult>;
-  /** When the store write started (performance.now()), for the ACK latency. */
-  readonly started: number;
+  /** When the frame was decoded (performance.now()), for the ACK latency. */
+  readonly decodedAt: number;
 }
 
 /**
@@ -201,9 +201,13 @@ export interface StoringChunk {
  * `stored`, which is marked handled here because its ACK may be sent (and the refusal seen) only
  * after earlier replies of the session.
  */
-export function storeChunk(ctx: SessionContext, device: DeviceKey, frame: FrameOf<'chunk'>): StoringChunk {
+export function storeChunk(
+  ctx: SessionContext,
+  device: DeviceKey,
+  frame: FrameOf<'chunk'>,
+  decodedAt = performance.now(),
+): StoringChunk {
   const { store, metrics, limits } = ctx;
-  const started = performance.now();
   const write = async () => {
     if (frame.data.length > limits.maxChunkBytes) {
       throw new ProtocolError(
@@ -232,7 +236,7 @@ export function storeChunk(ctx: SessionContext, device: DeviceKey, frame: FrameO
   };
   const stored = write();
   stored.catch(() => undefined);
-  return { frame, stored, started };
+  return { frame, stored, decodedAt };
 }
 
 /** Sends a chunk's ACK, which goes out only after the transaction that stored the chunk committed. */
@@ -245,5 +249,5 @@ export async function acknowledgeChunk(
   const { nextIndex, repeated } = await chunk.stored;
   await session.send({ type: 'ack', requestId: frame.requestId, messageId: frame.messageId, nextIndex });
   ctx.metrics.chunksStored.inc({ outcome: repeated ? 'repeat' : 'new' });
-  ctx.metrics.ackLatency.observe((performance.now() - chunk.started) / 1000);
+  ctx.metrics.ackLatency.observe((performance.now() - chunk.decodedAt) / 1000);
 }

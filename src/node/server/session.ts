@@ -250,9 +250,10 @@ export class Session {
     }
     if (frame.type === 'chunk') {
       // Started in order once the frames before it have started; answered in order.
+      const decodedAt = performance.now();
       const chunk = this.startGate.then(() => {
         const now = this.phase;
-        return now.type === 'open' ? storeChunk(this.ctx, now.device, frame) : null;
+        return now.type === 'open' ? storeChunk(this.ctx, now.device, frame, decodedAt) : null;
       });
       this.startGate = chunk.then(noop, noop);
       this.inTurn(async () => {
