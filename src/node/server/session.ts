@@ -77,7 +77,8 @@ type Phase =
 
 /**
  * One WebSocket connection: Noise XX handshake (server = responder), then one Noise transport
- * message per WebSocket message, each holding one frame. Frames are answered strictly in order (see `arrive`).
+ * message per WebSocket message, each holding one frame. Frames are answered strictly in order
+ * (see `arrive`).
  */
 export class Session {
   private phase: Phase;
@@ -252,8 +253,8 @@ export class Session {
       // Started in order once the frames before it have started; answered in order.
       const decodedAt = performance.now();
       const chunk = this.startGate.then(() => {
-        const now = this.phase;
-        return now.type === 'open' ? storeChunk(this.ctx, now.device, frame, decodedAt) : null;
+        const current = this.phase;
+        return current.type === 'open' ? storeChunk(this.ctx, current.device, frame, decodedAt) : null;
       });
       this.startGate = chunk.then(noop, noop);
       this.inTurn(async () => {
