@@ -91,6 +91,22 @@ export async function readAppDecoded(page: Page): Promise<{ decoder: string; sam
   return { decoder: raw.decoder, samples: float32(raw.samplesBase64) };
 }
 
+/** Captures `ms` of the playing preview's output: what the listener hears, and the position meanwhile. */
+export async function recordPlayback(
+  page: Page,
+  ms: number,
+): Promise<{
+  samples: Float32Array;
+  sampleRate: number;
+  marks: readonly { sample: number; positionMs: number }[];
+}> {
+  const raw = await page.evaluate(async (duration) => {
+    if (window.sottoAudio === undefined) throw new Error('the page was opened without ?diagnostics');
+    return window.sottoAudio.recordPlayback(duration);
+  }, ms);
+  return { ...raw, samples: float32(raw.samplesBase64) };
+}
+
 /** Clicks "Download .opus" and returns the saved file's bytes. */
 export async function download(page: Page): Promise<Buffer> {
   const [file] = await Promise.all([

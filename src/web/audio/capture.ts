@@ -106,7 +106,18 @@ export async function startCapture(
   } catch (error) {
     throw explainMicrophoneError(error);
   }
+  return captureStream(stream, sampleRate, framePort);
+}
 
+/**
+ * Starts the capture worklet on any audio stream (the microphone's, or for diagnostics what the
+ * player plays); closing the capture stops the stream's tracks.
+ */
+export async function captureStream(
+  stream: MediaStream,
+  sampleRate: number,
+  framePort: MessagePort,
+): Promise<Capture> {
   // The context runs at the encoder's rate, so the browser resamples the microphone for us.
   const context = new AudioContext({ sampleRate, latencyHint: 'interactive' });
   try {

@@ -69,6 +69,15 @@ export interface DecodedDiagnostics {
   readonly samplesBase64: string;
 }
 
+/** What the player played for a while, captured from its output. */
+export interface PlaybackDiagnostics {
+  readonly sampleRate: number;
+  /** Mono Float32 little-endian. */
+  readonly samplesBase64: string;
+  /** The player's position as each captured frame arrived, after `sample` samples. */
+  readonly marks: readonly { readonly sample: number; readonly positionMs: number }[];
+}
+
 /** Result of encoding PCM offline through the encoder worker (bench). */
 export interface OfflineEncodeDiagnostics {
   readonly encoder: string;
@@ -83,6 +92,8 @@ export interface AudioDiagnostics {
   lastRecording(): RecordingDiagnostics | null;
   /** What the preview player decoded, or null before it has loaded. */
   decoded(): DecodedDiagnostics | null;
+  /** Captures `ms` of what the playing preview sounds like (at its speed, after pitch correction). */
+  recordPlayback(ms: number): Promise<PlaybackDiagnostics>;
   /** Ends the microphone track as an unplugged device would; false if none is open. */
   endMicrophone(): boolean;
   /** Encodes mono Float32 PCM (base64) at a preset's rate through the encoder worker. */

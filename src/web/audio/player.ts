@@ -74,6 +74,12 @@ export class Player extends Emitter<PlayerEvents> implements MediaSessionTarget 
     return this.#decoded === null ? 0 : pcmDurationMs(this.#decoded);
   }
 
+  /** What the listener hears, after the speed change and its pitch correction (diagnostics record it). */
+  captureOutput(): MediaStream {
+    // Chromium and Firefox implement captureStream on media elements; lib.dom does not declare it.
+    return (this.#audio as HTMLAudioElement & { captureStream(): MediaStream }).captureStream();
+  }
+
   /** Playback position. */
   get positionMs(): number {
     return this.#audio.currentTime * 1000;

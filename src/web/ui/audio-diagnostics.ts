@@ -2,9 +2,13 @@
 import { PRESETS, isPresetId } from '../../shared/audio/presets';
 import { base64ToBytes, bytesToBase64, float32ToBase64 } from '../audio/diagnostics';
 import type { RecordingDiagnostics } from '../audio/diagnostics';
+import { captureStream, recycleFrame, type CaptureOutMessage } from '../audio/capture';
 import { OfflineEncoder } from '../audio/offline-encode';
 import type { Player } from '../audio/player';
 import type { Recorder, Recording } from '../audio/recorder';
+
+/** Sample rate at which `recordPlayback` captures the player's output. */
+const PLAYBACK_CAPTURE_RATE = 48_000;
 
 /** Where the diagnostics find the live objects. */
 export interface DiagnosticsSources {
@@ -44,6 +48,36 @@ export function installAudioDiagnostics(sources: DiagnosticsSources): void {
         sampleRate: decoded.sampleRate,
         samplesBase64: float32ToBase64(first),
       };
+    },
+    async recordPlayback(ms) {
+      const player = sources.player();
+      if (player === null) throw new Error('recordPlayback: nothing is loaded in the player');
+      const channel = new MessageChannel();
+      const frames: Float32Array[] = [];
+      const capture = await captureStream(player.captureOutput(), PLAYBACK_CAPTURE_RATE, channel.port2);
+      const marks: { sample: number; positionMs: number }[] = [];
+      const wanted = Math.round((ms / 1000) * capture.sampleRate);
+      let captured = 0;
+      await new Promise<void>((resolve) => {
+        channel.port1.onmessage = (event: MessageEvent<CaptureOutMessage>) => {
+          const message = event.data;
+          if (message.type !== 'frame' || captured >= wanted) return;
+          frames.push(message.samples.slice());
+          captured += message.samples.length;
+          marks.push({ sample: captured, positionMs: player.positionMs });
+          recycleFrame(channel.port1, message.samples);
+          if (captured >= wanted) resolve();
+        };
+      });
+      await capture.close();
+      channel.port1.close();
+      const samples = new Float32Array(captured);
+      let offset = 0;
+      for (const frame of frames) {
+        samples.set(frame, offset);
+        offset += frame.length;
+      }
+      return { sampleRate: capture.sampleRate, samplesBase64: float32ToBase64(samples), marks };
     },
     endMicrophone() {
       const stream = sources.recorder.stream;
