@@ -2,7 +2,6 @@ import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import type { Millis } from '../../../shared/brand';
 import {
-  MAX_MEMBERS,
   ProtocolError,
   asChunkIndex,
   asConversationId,
@@ -24,6 +23,7 @@ import { BackgroundCheckpointer } from './checkpointer';
 import { appendEvents, conversationEvent, messageEvent, receiptEvent } from './eventlog';
 import { migrate } from './migrations';
 import { bytes, chunkFromRow, eventFromRow, type MessageRow } from './rows';
+import { checkLimit, checkMemberCount, finalConflict, uniqueKeys } from './rules';
 import { prepareStatements, type Statements } from './statements';
 import type { Appended, CommitRequest, NewUpload, PutChunkResult, Store, StoredChunk } from './store';
 
@@ -433,26 +433,6 @@ class SqliteStore implements Store {
   }
 }
 
-/** The keys without repeats, first occurrence kept. */
-function uniqueKeys(keys: readonly DeviceKey[]): DeviceKey[] {
-  const seen = new Set<string>();
-  return keys.filter((key) => {
-    const hex = toHex(key);
-    if (seen.has(hex)) return false;
-    seen.add(hex);
-    return true;
-  });
-}
-
-function checkMemberCount(count: number): void {
-  if (count > MAX_MEMBERS) {
-    throw new ProtocolError(
-      'QUOTA_EXCEEDED',
-      `A conversation holds at most ${MAX_MEMBERS} devices; this change would make ${count}.`,
-    );
-  }
-}
-
 /** A write waiting for the next group commit. */
 interface PendingWrite {
   readonly work: () => unknown;
@@ -460,24 +440,4 @@ interface PendingWrite {
   readonly savepoint: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
-}
-
-function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new TypeError(`limit must be a positive integer, got ${limit}`);
-  }
-}
-
-/** Why a new chunk breaks "one final chunk, and it is the last", or null when it does not. */
-function finalConflict(maxIndex: number | null, finalIndex: number | null, index: number, final: boolean) {
-  if (finalIndex !== null && index > finalIndex) {
-    return `Chunk ${index} comes after the final chunk ${finalIndex}.`;
-  }
-  if (finalIndex !== null && final && index !== finalIndex) {
-    return `Chunk ${index} cannot be final: chunk ${finalIndex} already is.`;
-  }
-  if (final && maxIndex !== null && maxIndex > index) {
-    return `Chunk ${index} cannot be final: chunk ${maxIndex} is stored.`;
-  }
-  return null;
 }

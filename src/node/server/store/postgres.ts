@@ -1,0 +1,673 @@
+import pg from 'pg';
+import type { Millis } from '../../../shared/brand';
+import {
+  ProtocolError,
+  asChunkIndex,
+  asConversationId,
+  asCursor,
+  asDeviceKey,
+  asMillis,
+  sameBytes,
+  toHex,
+  type ChunkIndex,
+  type ConversationId,
+  type ConversationInfo,
+  type Cursor,
+  type DeviceKey,
+  type Event,
+  type MessageId,
+  type ReceiptKind,
+  type UploadState,
+} from '../../../shared/protocol';
+import { conversationEvent, messageEvent, receiptEvent, type EventFields } from './eventlog';
+import { migratePostgres } from './postgres-schema';
+import { checkLimit, checkMemberCount, finalConflict, uniqueKeys } from './rules';
+import {
+  bytes,
+  chunkFromRow,
+  eventFromRow,
+  type ChunkRow,
+  type CompletenessRow,
+  type EventRow,
+  type MessageRow,
+  type UploadRow,
+} from './rows';
+import type { Appended, CommitRequest, NewUpload, PutChunkResult, Store, StoredChunk } from './store';
+
+/** Options of openPostgresStore. */
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/database`, as in `DATABASE_URL`. */
+  readonly url: string;
+  /** Schema that holds the tables (created if missing); `public` by default. Tests use one each. */
+  readonly schema?: string;
+  /** Pool size: one connection writes, the others serve reads. */
+  readonly maxConnections?: number;
+}
+
+/** A schema name that needs no quoting. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const DEFAULT_MAX_CONNECTIONS = 8;
+/** OID of int8: counts, sums, milliseconds and cursors arrive as numbers (all below 2^53). */
+const INT8_OID = 20;
+
+/**
+ * Opens the PostgreSQL store: creates the schema if needed and migrates it. Several server
+ * processes may share one database; per-message work locks the message row, and each process
+ * commits its own writes in call order.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) throw new TypeError(`schema: not a plain identifier: ${schema}`);
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(INT8_OID, Number);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    options: `-c search_path=${schema}`,
+    types,
+  });
+  // An idle client's error (the server went away) must not crash the process; the next query fails.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await migratePostgres(client, redact(options.url));
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresStore(pool);
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable DATABASE_URL)';
+  }
+}
+
+/** Queries inside one transaction. */
+class Tx {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  async rows<R extends pg.QueryResultRow>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    return (await this.client.query<R>(text, params as unknown[])).rows;
+  }
+
+  async maybe<R extends pg.QueryResultRow>(
+    text: string,
+    params: readonly unknown[] = [],
+  ): Promise<R | undefined> {
+    return (await this.rows<R>(text, params))[0];
+  }
+
+  /** Runs a statement; returns how many rows it changed. */
+  async run(text: string, params: readonly unknown[] = []): Promise<number> {
+    return (await this.client.query(text, params as unknown[])).rowCount ?? 0;
+  }
+}
+
+/** A write waiting for the next batch. */
+interface PendingWrite {
+  readonly work: (tx: Tx) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+class PostgresStore implements Store {
+  readonly #pool: pg.Pool;
+  /** Writes waiting for the next batch, in call order. */
+  #pending: PendingWrite[] = [];
+  /** The running batch loop, if any. */
+  #draining: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  touchDevice(device: DeviceKey, name: string, now: Millis): Promise<void> {
+    return this.#write(async (tx) => {
+      await tx.run(
+        `INSERT INTO devices (key, name, first_seen_ms, last_seen_ms) VALUES ($1, $2, $3, $3)
+         ON CONFLICT (key) DO UPDATE
+         SET name = excluded.name, last_seen_ms = GREATEST(devices.last_seen_ms, excluded.last_seen_ms)`,
+        [device, name, now],
+      );
+    });
+  }
+
+  createConversation(
+    id: ConversationId,
+    creator: DeviceKey,
+    members: readonly DeviceKey[],
+    now: Millis,
+  ): Promise<Appended> {
+    return this.#write(async (tx) => {
+      const all = uniqueKeys([creator, ...members]);
+      const inserted = await tx.run(
+        'INSERT INTO conversations (id, creator, created_ms) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
+        [id, creator, now],
+      );
+      if (inserted === 0) {
+        const existing = await tx.maybe<{ creator: Buffer }>(
+          'SELECT creator FROM conversations WHERE id = $1',
+          [id],
+        );
+        if (existing !== undefined && sameBytes(existing.creator, creator)) return [];
+        throw new ProtocolError('ID_CONFLICT', `Conversation ${toHex(id)} already exists.`);
+      }
+      checkMemberCount(all.length);
+      for (const member of all) await insertMember(tx, id, member);
+      const after = await membersOf(tx, id);
+      return appendEvents(tx, after, conversationEvent(id, after, 'created'));
+    });
+  }
+
+  addMembers(
+    id: ConversationId,
+    by: DeviceKey,
+    members: readonly DeviceKey[],
+    _now: Millis,
+  ): Promise<Appended> {
+    return this.#write(async (tx) => {
+      await lockConversation(tx, id);
+      await requireMember(tx, id, by);
+      let added = 0;
+      for (const member of members) added += await insertMember(tx, id, member);
+      if (added === 0) return [];
+      const after = await membersOf(tx, id);
+      checkMemberCount(after.length);
+      return appendEvents(tx, after, conversationEvent(id, after, 'joined'));
+    });
+  }
+
+  leaveConversation(id: ConversationId, device: DeviceKey, _now: Millis): Promise<Appended> {
+    return this.#write(async (tx) => {
+      await lockConversation(tx, id);
+      await requireMember(tx, id, device);
+      await tx.run('DELETE FROM members WHERE conversation_id = $1 AND device_key = $2', [id, device]);
+      const remaining = await membersOf(tx, id);
+      return appendEvents(tx, [device, ...remaining], conversationEvent(id, remaining, 'left'));
+    });
+  }
+
+  listConversations(
+    device: DeviceKey,
+    after: ConversationId | null,
+    limit: number,
+  ): Promise<{ conversations: ConversationInfo[]; hasMore: boolean }> {
+    return this.#read(async (tx) => {
+      checkLimit(limit);
+      // An empty bytea sorts before every id, so it stands for "from the first page".
+      const ids = await tx.rows<{ conversation_id: Buffer }>(
+        `SELECT conversation_id FROM members WHERE device_key = $1 AND conversation_id > $2
+         ORDER BY conversation_id LIMIT $3`,
+        [device, after ?? new Uint8Array(0), limit + 1],
+      );
+      const conversations: ConversationInfo[] = [];
+      for (const row of ids.slice(0, limit)) {
+        const conversationId = asConversationId(bytes(row.conversation_id));
+        conversations.push({ conversationId, members: await membersOf(tx, conversationId) });
+      }
+      return { conversations, hasMore: ids.length > limit };
+    });
+  }
+
+  beginUpload(upload: NewUpload, maxInFlight: number, now: Millis): Promise<ChunkIndex> {
+    return this.#write(async (tx) => {
+      const { messageId, conversationId, sender, wraps } = upload;
+      await requireMember(tx, conversationId, sender);
+      const existing = await messageRow(tx, messageId);
+      if (existing !== undefined) {
+        if (sameBytes(existing.sender, sender) && sameBytes(existing.conversation_id, conversationId)) {
+          return asChunkIndex(existing.next_index);
+        }
+        throw new ProtocolError('ID_CONFLICT', `Message id ${toHex(messageId)} is already in use.`);
+      }
+      if (new Set(wraps.map((wrap) => toHex(wrap.deviceKey))).size !== wraps.length) {
+        throw new ProtocolError('BAD_VALUE', 'begin names the same device in two wraps.');
+      }
+      for (const wrap of wraps) {
+        if (!(await isMember(tx, conversationId, wrap.deviceKey))) {
+          throw new ProtocolError('NOT_A_MEMBER', `A wrap names ${toHex(wrap.deviceKey)}, not a member.`);
+        }
+      }
+      // Other processes may begin for the same device at once: count its uploads under a lock.
+      await tx.run('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [toHex(sender)]);
+      const uploading = await tx.maybe<{ count: number }>(
+        "SELECT count(*) AS count FROM messages WHERE sender = $1 AND status = 'uploading'",
+        [sender],
+      );
+      if ((uploading?.count ?? 0) >= maxInFlight) {
+        throw new ProtocolError(
+          'TOO_MANY_UPLOADS',
+          `At most ${maxInFlight} uploads may be in flight; commit or abort one first.`,
+        );
+      }
+      await tx.run(
+        `INSERT INTO messages (id, conversation_id, sender, status, begun_ms) VALUES ($1, $2, $3, 'uploading', $4)`,
+        [messageId, conversationId, sender, now],
+      );
+      for (const wrap of wraps) {
+        await tx.run('INSERT INTO wraps (message_id, device_key, wrapped) VALUES ($1, $2, $3)', [
+          messageId,
+          wrap.deviceKey,
+          wrap.wrapped,
+        ]);
+      }
+      return asChunkIndex(0);
+    });
+  }
+
+  putChunk(chunk: StoredChunk & { sender: DeviceKey }, maxMessageBytes = Infinity): Promise<PutChunkResult> {
+    return this.#write(async (tx) => {
+      const { messageId, index, final, data, sender } = chunk;
+      // FOR UPDATE: chunks, commit and abort of one message take turns, whichever process runs them.
+      const upload = await tx.maybe<UploadRow>(
+        `SELECT m.status, m.next_index, m.stored_bytes, m.max_idx, m.final_idx,
+                EXISTS (SELECT 1 FROM members WHERE conversation_id = m.conversation_id AND device_key = $2)::int
+                  AS is_member
+         FROM messages m WHERE m.id = $1 AND m.sender = $2 FOR UPDATE OF m`,
+        [messageId, sender],
+      );
+      if (upload === undefined) {
+        throw new ProtocolError('UNKNOWN_MESSAGE', `No upload ${toHex(messageId)} by this device.`);
+      }
+      if (upload.is_member === 0) {
+        throw new ProtocolError('NOT_A_MEMBER', 'This device is not a member of the conversation.');
+      }
+      const misplaced =
+        upload.status === 'uploading' ? finalConflict(upload.max_idx, upload.final_idx, index, final) : null;
+      const fits = upload.stored_bytes + data.length <= maxMessageBytes;
+      if (
+        upload.status === 'uploading' &&
+        misplaced === null &&
+        fits &&
+        (await tx.run(
+          'INSERT INTO chunks (message_id, idx, final, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+          [messageId, index, final ? 1 : 0, data],
+        )) === 1
+      ) {
+        let next = upload.next_index;
+        if (index === upload.next_index) {
+          // In order (the usual case) nothing lies beyond this chunk, so no gap needs looking for.
+          const inOrder = upload.max_idx === null || upload.max_idx < index;
+          next = inOrder ? index + 1 : await contiguousEnd(tx, messageId, index);
+        }
+        await tx.run(
+          `UPDATE messages SET stored_bytes = stored_bytes + $1, next_index = $2,
+                  max_idx = GREATEST(coalesce(max_idx, -1), $3), final_idx = coalesce(final_idx, $4)
+           WHERE id = $5`,
+          [data.length, next, index, final ? index : null, messageId],
+        );
+        return { nextIndex: asChunkIndex(next), repeated: false };
+      }
+      // Already stored (or committed): a byte-identical repeat is acknowledged again.
+      const stored = await tx.maybe<ChunkRow>(
+        'SELECT idx, final, data FROM chunks WHERE message_id = $1 AND idx = $2',
+        [messageId, index],
+      );
+      if (stored !== undefined && stored.final === (final ? 1 : 0) && sameBytes(stored.data, data)) {
+        return { nextIndex: asChunkIndex(upload.next_index), repeated: true };
+      }
+      if (stored !== undefined) {
+        throw new ProtocolError('CHUNK_CONFLICT', `Chunk ${index} was already stored with other contents.`);
+      }
+      if (upload.status === 'uploading') {
+        if (misplaced !== null) throw new ProtocolError('CHUNK_CONFLICT', misplaced);
+        throw new ProtocolError('QUOTA_EXCEEDED', `Message would exceed ${maxMessageBytes} bytes.`);
+      }
+      throw new ProtocolError('ALREADY_COMMITTED', `Message ${toHex(messageId)} is already sent.`);
+    });
+  }
+
+  uploadState(
+    messageId: MessageId,
+    sender: DeviceKey,
+  ): Promise<{ state: UploadState; nextIndex: ChunkIndex }> {
+    return this.#read(async (tx) => {
+      const message = await messageRow(tx, messageId);
+      if (message === undefined || !sameBytes(message.sender, sender)) {
+        return { state: 'unknown', nextIndex: asChunkIndex(0) };
+      }
+      return { state: message.status, nextIndex: asChunkIndex(message.next_index) };
+    });
+  }
+
+  commit(commit: CommitRequest, now: Millis): Promise<{ committedAt: Millis; appended: Appended }> {
+    return this.#write(async (tx) => {
+      const { messageId, sender, chunkCount, metadata } = commit;
+      const message = await ownMessage(tx, messageId, sender);
+      if (message.status === 'committed') {
+        const stored = await tx.maybe<{ metadata: Buffer | null }>(
+          'SELECT metadata FROM messages WHERE id = $1',
+          [messageId],
+        );
+        if (
+          message.chunk_count !== chunkCount ||
+          !sameBytes(stored?.metadata ?? new Uint8Array(0), metadata)
+        ) {
+          throw new ProtocolError(
+            'ID_CONFLICT',
+            `Message ${toHex(messageId)} was already committed with another chunk count or metadata.`,
+          );
+        }
+        return { committedAt: asMillis(message.committed_ms ?? 0), appended: [] };
+      }
+      const conversationId = asConversationId(bytes(message.conversation_id));
+      await requireMember(tx, conversationId, sender);
+      const chunks = await tx.maybe<CompletenessRow>(
+        `SELECT count(*) AS count, max(idx) AS max_idx, coalesce(sum(final), 0) AS finals,
+                max(CASE WHEN final = 1 THEN idx END) AS final_idx,
+                coalesce(sum(octet_length(data)), 0) AS total_bytes
+         FROM chunks WHERE message_id = $1`,
+        [messageId],
+      );
+      const last = chunkCount - 1;
+      if (
+        chunks === undefined ||
+        chunks.count !== chunkCount ||
+        chunks.max_idx !== last ||
+        chunks.finals !== 1 ||
+        chunks.final_idx !== last
+      ) {
+        throw new ProtocolError(
+          'INCOMPLETE_MESSAGE',
+          `Message ${toHex(messageId)} needs chunks 0..${last} with only the last final; upload the rest.`,
+        );
+      }
+      await tx.run(
+        `UPDATE messages
+         SET status = 'committed', chunk_count = $1, total_bytes = $2, metadata = $3, committed_ms = $4
+         WHERE id = $5`,
+        [chunkCount, chunks.total_bytes, metadata, now, messageId],
+      );
+      const recipients = (await membersOf(tx, conversationId)).filter((member) => !sameBytes(member, sender));
+      return { committedAt: now, appended: await appendEvents(tx, recipients, messageEvent(messageId)) };
+    });
+  }
+
+  abort(messageId: MessageId, sender: DeviceKey): Promise<void> {
+    return this.#write(async (tx) => {
+      const message = await messageRow(tx, messageId, { lock: true });
+      if (message === undefined || !sameBytes(message.sender, sender)) return;
+      if (message.status === 'committed') {
+        throw new ProtocolError('ALREADY_COMMITTED', `Message ${toHex(messageId)} is already sent.`);
+      }
+      await tx.run('DELETE FROM messages WHERE id = $1', [messageId]);
+    });
+  }
+
+  expireUploads(olderThan: Millis): Promise<number> {
+    return this.#write((tx) =>
+      tx.run("DELETE FROM messages WHERE status = 'uploading' AND begun_ms < $1", [olderThan]),
+    );
+  }
+
+  eventsAfter(
+    device: DeviceKey,
+    after: Cursor,
+    limit: number,
+  ): Promise<{ events: Event[]; hasMore: boolean }> {
+    return this.#read(async (tx) => {
+      checkLimit(limit);
+      const rows = await tx.rows<EventRow>(
+        `SELECT e.seq, e.kind, e.message_id, e.conversation_id, e.from_device, e.receipt_kind, e.at_ms,
+                e.members, e.change,
+                m.conversation_id AS m_conversation_id, m.sender AS m_sender,
+                m.chunk_count AS m_chunk_count, m.total_bytes AS m_total_bytes,
+                m.metadata AS m_metadata, m.committed_ms AS m_committed_ms,
+                w.wrapped AS w_wrapped
+         FROM events e
+         LEFT JOIN messages m ON e.kind = 'message' AND m.id = e.message_id
+         LEFT JOIN wraps w ON e.kind = 'message' AND w.message_id = e.message_id AND w.device_key = e.device_key
+         WHERE e.device_key = $1 AND e.seq > $2
+         ORDER BY e.seq LIMIT $3`,
+        [device, after, limit + 1],
+      );
+      return { events: rows.slice(0, limit).map(eventFromRow), hasMore: rows.length > limit };
+    });
+  }
+
+  readChunks(
+    messageId: MessageId,
+    reader: DeviceKey,
+    fromIndex: ChunkIndex,
+    limit: number,
+  ): Promise<{ chunks: StoredChunk[]; chunkCount: number }> {
+    return this.#read(async (tx) => {
+      checkLimit(limit);
+      const { chunkCount } = await committedMessageFor(tx, messageId, reader);
+      const rows = await tx.rows<ChunkRow>(
+        'SELECT idx, final, data FROM chunks WHERE message_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3',
+        [messageId, fromIndex, limit],
+      );
+      return { chunks: rows.map((row) => chunkFromRow(row, messageId)), chunkCount };
+    });
+  }
+
+  addReceipt(messageId: MessageId, from: DeviceKey, kind: ReceiptKind, now: Millis): Promise<Appended> {
+    return this.#write(async (tx) => {
+      const { sender } = await committedMessageFor(tx, messageId, from);
+      if (sameBytes(sender, from)) {
+        throw new ProtocolError('BAD_VALUE', 'A device cannot send a receipt for its own message.');
+      }
+      const inserted = await tx.run(
+        `INSERT INTO receipts (message_id, device_key, kind, at_ms) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING`,
+        [messageId, from, kind, now],
+      );
+      if (inserted === 0) return [];
+      return appendEvents(tx, [sender], receiptEvent(messageId, from, kind, now));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#draining;
+    await this.#pool.end();
+  }
+
+  /**
+   * Queues `work` for the writer. Writes run in call order on one connection, in batches: the
+   * writes requested while a batch is committing form the next one, a transaction with a savepoint
+   * per write, so a refusal rolls back only its own work. Every promise settles after its batch's
+   * COMMIT, so a resolved write is durable.
+   */
+  #write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('store: closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ work, resolve, reject });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    // Let the rest of this turn's writes join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.#pending.length > 0) await this.#commitBatch(this.#pending.splice(0));
+    this.#draining = null;
+  }
+
+  async #commitBatch(batch: readonly PendingWrite[]): Promise<void> {
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let client: pg.PoolClient | null = null;
+    try {
+      client = await this.#pool.connect();
+      const tx = new Tx(client);
+      await client.query('BEGIN');
+      for (const { work } of batch) {
+        await client.query('SAVEPOINT write');
+        try {
+          outcomes.push({ ok: true, value: await work(tx) });
+          await client.query('RELEASE SAVEPOINT write');
+        } catch (error) {
+          await client.query('ROLLBACK TO SAVEPOINT write');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client?.query('ROLLBACK').catch(() => undefined);
+      client?.release(error instanceof Error ? error : true);
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    client.release();
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok === true) item.resolve(outcome.value);
+      else item.reject(outcome?.error);
+    });
+  }
+
+  /** Runs `work` in a read-only REPEATABLE READ transaction: one snapshot for several reads. */
+  async #read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new Error('store: closed');
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const value = await work(new Tx(client));
+      await client.query('COMMIT');
+      client.release();
+      return value;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+      throw error;
+    }
+  }
+}
+
+async function insertMember(tx: Tx, id: ConversationId, member: DeviceKey): Promise<number> {
+  return tx.run('INSERT INTO members (conversation_id, device_key) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+    id,
+    member,
+  ]);
+}
+
+/** Members in ascending key byte order. */
+async function membersOf(tx: Tx, id: ConversationId): Promise<DeviceKey[]> {
+  const rows = await tx.rows<{ device_key: Buffer }>(
+    'SELECT device_key FROM members WHERE conversation_id = $1 ORDER BY device_key',
+    [id],
+  );
+  return rows.map((row) => asDeviceKey(bytes(row.device_key)));
+}
+
+async function isMember(tx: Tx, id: ConversationId, device: DeviceKey): Promise<boolean> {
+  return (
+    (await tx.maybe('SELECT 1 FROM members WHERE conversation_id = $1 AND device_key = $2', [id, device])) !==
+    undefined
+  );
+}
+
+async function requireMember(tx: Tx, id: ConversationId, device: DeviceKey): Promise<void> {
+  if (!(await isMember(tx, id, device))) {
+    throw new ProtocolError('NOT_A_MEMBER', `This device is not a member of conversation ${toHex(id)}.`);
+  }
+}
+
+/** Membership changes of one conversation take turns across processes (the member cap holds). */
+async function lockConversation(tx: Tx, id: ConversationId): Promise<void> {
+  await tx.run('SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE', [id]);
+}
+
+async function messageRow(
+  tx: Tx,
+  messageId: MessageId,
+  { lock = false } = {},
+): Promise<MessageRow | undefined> {
+  return tx.maybe<MessageRow>(
+    `SELECT conversation_id, sender, status, next_index, stored_bytes, chunk_count, committed_ms
+     FROM messages WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+    [messageId],
+  );
+}
+
+/** The message (locked) if `sender` began it; UNKNOWN_MESSAGE otherwise. */
+async function ownMessage(tx: Tx, messageId: MessageId, sender: DeviceKey): Promise<MessageRow> {
+  const message = await messageRow(tx, messageId, { lock: true });
+  if (message === undefined || !sameBytes(message.sender, sender)) {
+    throw new ProtocolError('UNKNOWN_MESSAGE', `No upload ${toHex(messageId)} by this device.`);
+  }
+  return message;
+}
+
+/** Sender and chunk count of a committed message that `reader` may see (UNKNOWN_MESSAGE, NOT_A_MEMBER). */
+async function committedMessageFor(
+  tx: Tx,
+  messageId: MessageId,
+  reader: DeviceKey,
+): Promise<{ sender: DeviceKey; chunkCount: number }> {
+  const message = await messageRow(tx, messageId);
+  if (message === undefined) throw new ProtocolError('UNKNOWN_MESSAGE', `No message ${toHex(messageId)}.`);
+  await requireMember(tx, asConversationId(bytes(message.conversation_id)), reader);
+  if (message.status !== 'committed' || message.chunk_count === null) {
+    throw new ProtocolError('UNKNOWN_MESSAGE', `Message ${toHex(messageId)} is not sent yet.`);
+  }
+  return { sender: asDeviceKey(bytes(message.sender)), chunkCount: message.chunk_count };
+}
+
+/** The end of the contiguous run of chunks starting at `from` (which is stored). */
+async function contiguousEnd(tx: Tx, messageId: MessageId, from: number): Promise<number> {
+  const row = await tx.maybe<{ next: number }>(
+    `SELECT c.idx + 1 AS next FROM chunks c
+     WHERE c.message_id = $1 AND c.idx >= $2
+       AND NOT EXISTS (SELECT 1 FROM chunks d WHERE d.message_id = $1 AND d.idx = c.idx + 1)
+     ORDER BY c.idx LIMIT 1`,
+    [messageId, from],
+  );
+  return row?.next ?? from + 1;
+}
+
+/**
+ * Appends one event to each device's log under the device's next cursor, inside the caller's
+ * transaction (DESIGN.md §7). Counter rows are bumped in key order, so two processes appending
+ * for the same devices lock them in the same order and cannot deadlock.
+ */
+async function appendEvents(tx: Tx, devices: readonly DeviceKey[], fields: EventFields): Promise<Appended> {
+  const cursors = new Map<string, Cursor>();
+  for (const device of [...devices].sort(compareBytes)) {
+    const row = await tx.maybe<{ last_seq: number }>(
+      `INSERT INTO device_cursors (device_key, last_seq) VALUES ($1, 1)
+       ON CONFLICT (device_key) DO UPDATE SET last_seq = device_cursors.last_seq + 1
+       RETURNING last_seq`,
+      [device],
+    );
+    if (row === undefined) throw new Error('store: cursor allocation returned no row');
+    await tx.run(
+      `INSERT INTO events
+         (device_key, seq, kind, message_id, conversation_id, from_device, receipt_kind, at_ms, members, change)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        device,
+        row.last_seq,
+        fields.kind,
+        fields.message_id,
+        fields.conversation_id,
+        fields.from_device,
+        fields.receipt_kind,
+        fields.at_ms,
+        fields.members,
+        fields.change,
+      ],
+    );
+    cursors.set(toHex(device), asCursor(row.last_seq));
+  }
+  return devices.map((device) => ({ device, cursor: cursors.get(toHex(device)) ?? asCursor(0) }));
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
