@@ -247,3 +247,15 @@ export function closeOf(ws: WebSocket): Promise<CloseInfo> {
 }
 
 export { generateKeyPair };
+
+/** Resolves with the first `events` frame pushed to `client` that satisfies `match`. */
+export function nextPush(client: RelayClient, match: (frame: EventsFrame) => boolean): Promise<EventsFrame> {
+  return new Promise((resolve) => {
+    const stop = client.onPush((frame) => {
+      if (match(frame)) {
+        stop();
+        resolve(frame);
+      }
+    });
+  });
+}

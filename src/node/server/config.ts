@@ -15,12 +15,21 @@ export interface ServerConfig {
   readonly logLevel: string;
   /** Rate limits, quotas and timeouts. */
   readonly limits: ServerLimitsConfig;
+  /** PostgreSQL URL (`DATABASE_URL`) for the store; null keeps it in SQLite under `dataDir`. */
+  readonly databaseUrl: string | null;
+  /** PostgreSQL schema for the tables (`DATABASE_SCHEMA`, default `public`). */
+  readonly databaseSchema: string;
+  /** Redis URL (`REDIS_URL`) for the fanout between server processes; null keeps it in-process. */
+  readonly redisUrl: string | null;
 }
 
 /** Default HTTP port when `PORT` is unset. */
 export const DEFAULT_PORT = 8080;
 
-/** Reads `PORT`, `HOST`, `SOTTO_DATA`, `SOTTO_STATIC`, `LOG_LEVEL` and the limits, with working defaults. */
+/**
+ * Reads `PORT`, `HOST`, `SOTTO_DATA`, `SOTTO_STATIC`, `LOG_LEVEL`, `DATABASE_URL`,
+ * `DATABASE_SCHEMA`, `REDIS_URL` and the limits, with working defaults.
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: parsePort(env.PORT),
@@ -29,7 +38,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     staticDir: path.resolve(env.SOTTO_STATIC ?? './dist'),
     logLevel: env.LOG_LEVEL ?? 'info',
     limits: limitsFromEnv(env),
+    databaseUrl: unlessEmpty(env.DATABASE_URL),
+    databaseSchema: unlessEmpty(env.DATABASE_SCHEMA) ?? 'public',
+    redisUrl: unlessEmpty(env.REDIS_URL),
   };
+}
+
+/** An unset or empty variable is null. */
+function unlessEmpty(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value;
 }
 
 function parsePort(raw: string | undefined): number {

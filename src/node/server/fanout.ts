@@ -1,9 +1,15 @@
 import type { Cursor, DeviceKey } from '../../shared/protocol';
-import { toHex } from '../../shared/protocol';
+import { asCursor, toHex } from '../../shared/protocol';
 import type { Appended } from './store/store';
 
-/** Called when a device's log has grown up to `cursor` (a wake-up hint, not the events). */
+/**
+ * Called when a device's log has grown up to `cursor` (a wake-up hint, not the events). A fanout
+ * that may have lost hints calls it with HINTS_LOST: the listener should read its log again.
+ */
 export type WakeUp = (cursor: Cursor) => void;
+
+/** The cursor a fanout wakes listeners with after hints may have been lost (above every real one). */
+export const HINTS_LOST = asCursor(Number.MAX_SAFE_INTEGER);
 
 /**
  * Tells the sessions of a device that its event log grew. At-most-once by design: the database is
@@ -12,7 +18,7 @@ export type WakeUp = (cursor: Cursor) => void;
 export interface Fanout {
   /** Announces appended events. */
   publish(appended: Appended): Promise<void>;
-  /** Listens for a device's wake-ups; returns the unsubscribe function. */
+  /** Listens for a device's wake-ups; returns the unsubscribe function (idempotent). */
   subscribe(device: DeviceKey, listener: WakeUp): () => void;
   /** Stops delivering; idempotent. */
   close(): Promise<void>;
@@ -41,7 +47,8 @@ export class LocalFanout implements Fanout {
     set.add(listener);
     return () => {
       set.delete(listener);
-      if (set.size === 0) this.listeners.delete(key);
+      // A repeated call must not evict a set created since for the device's next listeners.
+      if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
     };
   }
 

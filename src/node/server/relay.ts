@@ -1,14 +1,16 @@
 import path from 'node:path';
 import websocket from '@fastify/websocket';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { initNoise } from '../../shared/crypto/noise';
 import { MAX_TRANSPORT_MESSAGE_BYTES, ProtocolError } from '../../shared/protocol';
 import type { ServerConfig } from './config';
 import { LocalFanout, type Fanout } from './fanout';
+import { RedisFanout } from './fanout-redis';
 import { createMetrics, type Metrics } from './metrics';
 import { loadOrCreateServerKey } from './server-key';
 import { DeviceRates } from './rates';
 import { Session, type SessionContext } from './session';
+import { openPostgresStore } from './store/postgres';
 import { openSqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
 import { VERSION } from './version';
@@ -19,6 +21,19 @@ const SWEEP_INTERVAL_MS = 1_000;
 const EXPIRY_INTERVAL_MS = 10 * 60 * 1000;
 /** File name of the SQLite database under the data directory. */
 export const SQLITE_FILE = 'sotto.db';
+
+/** PostgreSQL when `DATABASE_URL` is set (several server processes), else SQLite in the data directory. */
+async function openStore(config: ServerConfig, log: FastifyBaseLogger): Promise<Store> {
+  if (config.databaseUrl !== null) {
+    return openPostgresStore({ url: config.databaseUrl, schema: config.databaseSchema });
+  }
+  return openSqliteStore({
+    file: path.join(config.dataDir, SQLITE_FILE),
+    onCheckpointError: (message) => {
+      log.error({ message }, 'WAL checkpoint failed');
+    },
+  });
+}
 
 /** What the relay adds to the app, for tests and the metrics endpoint. */
 export interface Relay {
@@ -38,13 +53,21 @@ export interface Relay {
 export async function registerRelay(app: FastifyInstance, config: ServerConfig): Promise<Relay> {
   await initNoise();
   const serverKey = loadOrCreateServerKey(config.dataDir);
-  const store = openSqliteStore({
-    file: path.join(config.dataDir, SQLITE_FILE),
-    onCheckpointError: (message) => {
-      app.log.error({ message }, 'WAL checkpoint failed');
-    },
-  });
-  const fanout = new LocalFanout();
+  const store = await openStore(config, app.log);
+  let fanout: Fanout;
+  try {
+    fanout =
+      config.redisUrl === null
+        ? new LocalFanout()
+        : await RedisFanout.connect(config.redisUrl, {
+            onError: (message) => {
+              app.log.error({ message }, 'Redis fanout error');
+            },
+          });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const metrics = createMetrics();
   const sessions = new Set<Session>();
   const connectionsPerIp = new Map<string, number>();

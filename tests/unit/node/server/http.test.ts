@@ -54,6 +54,27 @@ describe('configuration', () => {
     expect(config.port).toBe(8080);
     expect(config.host).toBe('127.0.0.1');
     expect(config.dataDir).toBe(path.resolve('data'));
+    expect(config.redisUrl).toBeNull();
+    expect(config.databaseUrl).toBeNull();
+    expect(config.databaseSchema).toBe('public');
+  });
+
+  it('reads DATABASE_URL, DATABASE_SCHEMA and REDIS_URL, treating empty ones as unset', () => {
+    const config = configFromEnv({
+      DATABASE_URL: 'postgres://db/sotto',
+      DATABASE_SCHEMA: 'voice',
+      REDIS_URL: 'redis://cache:6379/2',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://db/sotto',
+      databaseSchema: 'voice',
+      redisUrl: 'redis://cache:6379/2',
+    });
+    expect(configFromEnv({ DATABASE_URL: '', DATABASE_SCHEMA: '', REDIS_URL: '' })).toMatchObject({
+      databaseUrl: null,
+      databaseSchema: 'public',
+      redisUrl: null,
+    });
   });
 
   it('rejects a bad PORT with a message naming it', () => {

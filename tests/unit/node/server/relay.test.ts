@@ -6,11 +6,10 @@ import {
   asCursor,
   toHex,
   type ChunkIndex,
-  type EventsFrame,
   type MessageId,
 } from '../../../../src/shared/protocol';
 import { newConversationId, newMessageId } from '../../../helpers/ids';
-import { RelayClient } from '../../../helpers/relay-client';
+import { RelayClient, nextPush } from '../../../helpers/relay-client';
 import { startInProcess, type InProcessServer } from '../../../helpers/relay-server';
 
 /** 60 chunks of about 3 KB: one second of 24 kbit/s Opus each, sealed. */
@@ -31,18 +30,6 @@ function chunkFrame(messageId: MessageId, chunks: Uint8Array[], index: number) {
     final: index === chunks.length - 1,
     data,
   } as const;
-}
-
-/** Resolves with the first pushed `events` frame that satisfies `match`. */
-function nextPush(client: RelayClient, match: (frame: EventsFrame) => boolean): Promise<EventsFrame> {
-  return new Promise((resolve) => {
-    const stop = client.onPush((frame) => {
-      if (match(frame)) {
-        stop();
-        resolve(frame);
-      }
-    });
-  });
 }
 
 describe('relay: upload, resume, commit, delivery, receipts', () => {

@@ -1,0 +1,12 @@
+import { LocalFanout } from '../../../../src/node/server/fanout';
+import { fanoutContract } from './fanout.contract';
+
+fanoutContract('in-process', () => {
+  const fanout = new LocalFanout();
+  return Promise.resolve({
+    fanout,
+    // Subscriptions take effect at once.
+    subscribed: () => Promise.resolve(),
+    cleanup: () => fanout.close(),
+  });
+});
