@@ -3,6 +3,7 @@
 //  ingest:   unpaced chunks/s through the relay vs a bare ws server storing the same rows (ratio);
 //  idle:     heap per idle authenticated connection at M connections.
 // Sizes: BENCH_SENDERS (1000), BENCH_SECONDS (30), BENCH_IDLE (10000), BENCH_INGEST_CHUNKS (20000).
+// BENCH_DATABASE_URL: the relay uses PostgreSQL (the ingest baseline stays on SQLite).
 // BENCH_RELAY_NODE_ARGS: node flags for the relay in the ingest runs, e.g. to profile it:
 //   BENCH_ONLY=ingest BENCH_RELAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npx tsx bench/server.ts
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { SQLITE_FILE } from '../src/node/server/relay';
 import { asChunkIndex, type MessageId } from '../src/shared/protocol';
@@ -44,6 +46,14 @@ const BENCH_ENV = {
   SOTTO_IDLE_TIMEOUT_MS: '600000',
   LOG_LEVEL: 'warn',
 };
+const DATABASE_URL = process.env.BENCH_DATABASE_URL;
+let schemas = 0;
+
+/** The relay's environment: SQLite, or with BENCH_DATABASE_URL PostgreSQL in a schema of its own. */
+function relayEnv(): Record<string, string> {
+  if (DATABASE_URL === undefined) return BENCH_ENV;
+  return { ...BENCH_ENV, DATABASE_URL, DATABASE_SCHEMA: `sotto_bench_${Date.now()}_${++schemas}` };
+}
 
 /** Output of one bench/realtime-senders.ts process. */
 interface SenderReport {
@@ -81,7 +91,8 @@ async function startSenders(url: string, count: number) {
 
 /** (a) Real-time senders, spread over LOAD_PROCESSES load-generator processes. */
 async function realtime() {
-  const server = await startServer({ env: BENCH_ENV });
+  const env = relayEnv();
+  const server = await startServer({ env });
   try {
     const generators = [];
     for (let p = 0; p < LOAD_PROCESSES; p++) {
@@ -101,7 +112,7 @@ async function realtime() {
     const cpu = cpuSeconds(server.process.pid ?? 0) - cpuBefore;
     const metricsText = await (await fetch(new URL('/metrics', server.url))).text();
     const latencies = reports.flatMap((r) => r.latencies);
-    const stored = await readBack(server);
+    const stored = await readBack(server, env);
     return {
       senders: SENDERS,
       loadProcesses: LOAD_PROCESSES,
@@ -136,18 +147,43 @@ async function realtime() {
   }
 }
 
-/** Stops the server and counts what its database holds. */
-async function readBack(server: TestServer): Promise<{ chunks: number; committedMessages: number }> {
+/** Stops the server and counts what its database holds (then drops a PostgreSQL bench schema). */
+async function readBack(
+  server: TestServer,
+  env: Record<string, string>,
+): Promise<{ chunks: number; committedMessages: number }> {
   await server.stop();
+  const chunks = 'SELECT count(*) AS n FROM chunks';
+  const committed = "SELECT count(*) AS n FROM messages WHERE status = 'committed'";
+  if (env.DATABASE_URL !== undefined) {
+    return inBenchSchema(env, async (client) => {
+      const count = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0]?.n);
+      return { chunks: await count(chunks), committedMessages: await count(committed) };
+    });
+  }
   const db = new Database(path.join(server.dataDir, SQLITE_FILE), { readonly: true });
   try {
     const count = (sql: string) => Number(db.prepare(sql).pluck().get());
-    return {
-      chunks: count('SELECT count(*) FROM chunks'),
-      committedMessages: count("SELECT count(*) FROM messages WHERE status = 'committed'"),
-    };
+    return { chunks: count(chunks), committedMessages: count(committed) };
   } finally {
     db.close();
+  }
+}
+
+/** Runs `work` in the relay's PostgreSQL bench schema, then drops the schema. */
+async function inBenchSchema<T>(
+  env: Record<string, string>,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const schema = env.DATABASE_SCHEMA ?? '';
+  const client = new pg.Client({ connectionString: env.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`SET search_path = ${schema}`);
+    return await work(client);
+  } finally {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
   }
 }
 
@@ -278,7 +314,8 @@ async function ingestBare(server: TestServer, total: number): Promise<IngestRun>
 
 /** (b) Unpaced ingest, relay vs bare, alternating runs so drift hits both. */
 async function ingest() {
-  const relay = await startServer({ env: BENCH_ENV, nodeArgs: RELAY_NODE_ARGS });
+  const env = relayEnv();
+  const relay = await startServer({ env, nodeArgs: RELAY_NODE_ARGS });
   const bare = await startServer({ script: path.join(here, 'bare-ws-server.ts') });
   try {
     const relayRuns: IngestRun[] = [];
@@ -302,6 +339,7 @@ async function ingest() {
     };
   } finally {
     await Promise.all([relay.dispose(), bare.dispose()]);
+    if (env.DATABASE_URL !== undefined) await inBenchSchema(env, () => Promise.resolve());
   }
 }
 
@@ -368,6 +406,7 @@ const ing = only.has('ingest') ? await ingest() : undefined;
 const idl = only.has('idle') ? await idle() : undefined;
 report({
   bench: 'server',
+  relayStore: DATABASE_URL === undefined ? 'sqlite' : 'postgres',
   node: process.version,
   cpus: (await import('node:os')).cpus().length,
   realtime: rt,

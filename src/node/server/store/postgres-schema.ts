@@ -60,6 +60,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     data bytea NOT NULL,
     PRIMARY KEY (message_id, idx)
   );
+  -- Ciphertext does not compress: never try, and keep a usual chunk (a few KB) in its row.
+  ALTER TABLE chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+  ALTER TABLE chunks SET (toast_tuple_target = 8160);
 
   CREATE TABLE receipts (
     message_id bytea NOT NULL REFERENCES messages (id) ON DELETE CASCADE,

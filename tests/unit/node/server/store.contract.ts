@@ -231,6 +231,9 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         ]);
         expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
         expect(results[1]).toMatchObject({ reason: { code: 'CHUNK_CONFLICT' } });
+        // Each outcome is the one it would have had alone, in call order.
+        expect(results[0]).toMatchObject({ value: { nextIndex: 2, repeated: false } });
+        expect(results[2]).toMatchObject({ value: { nextIndex: 3, repeated: false } });
         expect(await store.uploadState(messageId, creator)).toEqual({ state: 'uploading', nextIndex: 3 });
       });
 
@@ -298,6 +301,16 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         await expectRefusal(put(7, false), 'CHUNK_CONFLICT');
         await expectRefusal(put(4, true), 'CHUNK_CONFLICT');
         expect((await put(4, false)).repeated).toBe(false);
+
+        // The same rules for an upload that arrives in order.
+        const inOrder = await begin(store, id, creator, devices);
+        const next = (index: number, final: boolean) =>
+          store.putChunk({ ...chunkOf(inOrder, index, 10), final, sender: creator });
+        expect((await next(0, false)).nextIndex).toBe(1);
+        expect((await next(1, true)).nextIndex).toBe(2);
+        await expectRefusal(next(2, false), 'CHUNK_CONFLICT');
+        await expectRefusal(next(2, true), 'CHUNK_CONFLICT');
+        expect(await store.uploadState(inOrder, creator)).toEqual({ state: 'uploading', nextIndex: 2 });
       });
 
       it('refuses chunks for unknown messages, other senders, and senders who left', async () => {
