@@ -57,3 +57,14 @@ function parsePort(raw: string | undefined): number {
   }
   return port;
 }
+
+/** A URL with any password replaced, fit for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  }
+}

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { asCursor, toHex, type Cursor, type DeviceKey } from '../../shared/protocol';
 import { HINTS_LOST, type Fanout, type WakeUp } from './fanout';
+import { redactUrl } from './config';
 import type { Appended } from './store/store';
 
 /** Channel name before the device key's hex when no prefix is given. */
@@ -94,7 +95,7 @@ export class RedisFanout implements Fanout {
       subscriber.disconnect();
       const cause = firstErrors.map((first) => first()).find((message) => message !== null);
       const detail = cause ?? (error instanceof Error ? error.message : String(error));
-      throw new Error(`cannot reach Redis at ${redactedUrl(url)}: ${detail}`, { cause: error });
+      throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${detail}`, { cause: error });
     } finally {
       clearTimeout(timer);
     }
@@ -231,15 +232,4 @@ async function quit(connection: Redis): Promise<void> {
     }
   }
   connection.disconnect();
-}
-
-/** The URL with any password replaced, fit for logs and errors. */
-function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-  }
 }

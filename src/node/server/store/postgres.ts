@@ -19,6 +19,7 @@ import {
   type ReceiptKind,
   type UploadState,
 } from '../../../shared/protocol';
+import { redactUrl } from '../config';
 import { conversationEvent, messageEvent, receiptEvent, type EventFields } from './eventlog';
 import { migratePostgres } from './postgres-schema';
 import { checkLimit, checkMemberCount, finalConflict, uniqueKeys } from './rules';
@@ -74,7 +75,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const client = await pool.connect();
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await migratePostgres(client, redact(options.url));
+      await migratePostgres(client, redactUrl(options.url));
     } finally {
       client.release();
     }
@@ -83,17 +84,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error;
   }
   return new PostgresStore(pool);
-}
-
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable DATABASE_URL)';
-  }
 }
 
 /** Names of the prepared statements, by their text. */

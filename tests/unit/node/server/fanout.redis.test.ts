@@ -91,11 +91,8 @@ describe('Redis fanout', () => {
     return fanout;
   }
 
-  function wake(device: DeviceKey, cursor: number) {
-    return { device, cursor: asCursor(cursor) };
-  }
-
-  it('carries a publish from one server process to the listeners of another', async () => {
+  /** Two fanouts on one channel prefix (two server processes), each with a listener of one device. */
+  async function twoProcessesListening() {
     const channelPrefix = uniquePrefix();
     const a = await open({ channelPrefix });
     const b = await open({ channelPrefix });
@@ -105,6 +102,15 @@ describe('Redis fanout', () => {
     a.subscribe(device, onA.listener);
     b.subscribe(device, onB.listener);
     await Promise.all([a.subscribed(), b.subscribed()]);
+    return { a, b, device, onA, onB };
+  }
+
+  function wake(device: DeviceKey, cursor: number) {
+    return { device, cursor: asCursor(cursor) };
+  }
+
+  it('carries a publish from one server process to the listeners of another', async () => {
+    const { a, b, device, onA, onB } = await twoProcessesListening();
 
     await a.publish([wake(device, 11)]);
     await b.publish([wake(device, 12)]);
@@ -129,15 +135,7 @@ describe('Redis fanout', () => {
   });
 
   it('stops delivering to a closed process while the others carry on', async () => {
-    const channelPrefix = uniquePrefix();
-    const a = await open({ channelPrefix });
-    const b = await open({ channelPrefix });
-    const device = newDevice();
-    const onA = recorder('listener on A');
-    const onB = recorder('listener on B');
-    a.subscribe(device, onA.listener);
-    b.subscribe(device, onB.listener);
-    await Promise.all([a.subscribed(), b.subscribed()]);
+    const { a, b, device, onA, onB } = await twoProcessesListening();
 
     await a.close();
     await b.publish([wake(device, 5)]);
