@@ -451,8 +451,8 @@ class PostgresStore implements Store {
    * Queues `work` for the writer. Writes run in call order on one connection, in batches: the
    * writes requested while a batch is committing form the next one, a transaction with a savepoint
    * per write, so a refusal rolls back only its own work. Every promise settles after its batch's
-   * COMMIT, so a resolved write is durable. `refusesBeforeWriting` skips the savepoint (two round
-   * trips) for work that refuses only before its first write: the chunk path.
+   * COMMIT, so a resolved write is durable. `refusesBeforeWriting` skips the savepoint for work that
+   * refuses only before its first write (the chunk path); `fast` is its usual case as one statement.
    */
   #write<T>(
     work: (tx: Tx) => Promise<T>,
