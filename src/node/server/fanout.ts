@@ -20,6 +20,8 @@ export interface Fanout {
   publish(appended: Appended): Promise<void>;
   /** Listens for a device's wake-ups; returns the unsubscribe function (idempotent). */
   subscribe(device: DeviceKey, listener: WakeUp): () => void;
+  /** Resolves once every subscription made so far receives what any process publishes. */
+  subscribed(): Promise<void>;
   /** Stops delivering; idempotent. */
   close(): Promise<void>;
 }
@@ -50,6 +52,10 @@ export class LocalFanout implements Fanout {
       // A repeated call must not evict a set created since for the device's next listeners.
       if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
     };
+  }
+
+  subscribed(): Promise<void> {
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -361,6 +361,9 @@ export class Session {
       this.wake(cursor);
     });
     this.phase = { ...phase, type: 'open', unsubscribe };
+    // Welcome only once wake-ups reach this session, so nothing appended after the client's first
+    // sync can go unannounced.
+    await fanout.subscribed();
     await this.send({
       type: 'welcome',
       requestId: frame.requestId,
