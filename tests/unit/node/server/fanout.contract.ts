@@ -4,12 +4,10 @@ import { asCursor, type DeviceKey } from '../../../../src/shared/protocol';
 import { recorder } from './fanout.fixtures';
 import { newDevice } from './store.fixtures';
 
-/** What an implementation under test provides: a fresh fanout and a way to wait for its subscriptions. */
+/** What an implementation under test provides: a fresh fanout. */
 export interface FanoutHarness {
   /** A fanout nobody else publishes on. */
   readonly fanout: Fanout;
-  /** Resolves once the subscriptions and unsubscriptions made so far are in effect. */
-  subscribed(): Promise<void>;
   /** Closes the fanout and whatever the harness opened. */
   cleanup(): Promise<void>;
 }
@@ -21,13 +19,11 @@ function wake(device: DeviceKey, cursor: number) {
 /** The Fanout contract: every implementation must pass this suite unchanged. */
 export function fanoutContract(name: string, open: () => Promise<FanoutHarness>): void {
   describe(`Fanout contract: ${name}`, () => {
-    let harness: FanoutHarness;
     let fanout: Fanout;
     let cleanup = () => Promise.resolve();
 
     beforeEach(async () => {
       const opened = await open();
-      harness = opened;
       fanout = opened.fanout;
       cleanup = () => opened.cleanup();
     });
@@ -46,7 +42,7 @@ export function fanoutContract(name: string, open: () => Promise<FanoutHarness>)
       fanout.subscribe(a, ra.listener);
       // Another Uint8Array with the same bytes is the same device.
       fanout.subscribe(Uint8Array.from(b) as DeviceKey, rb.listener);
-      await harness.subscribed();
+      await fanout.subscribed();
 
       await fanout.publish([wake(a, 3)]);
       await fanout.publish([wake(newDevice(), 9), wake(b, 4), wake(a, 5)]);
@@ -61,7 +57,7 @@ export function fanoutContract(name: string, open: () => Promise<FanoutHarness>)
       const device = newDevice();
       const listeners = [recorder('first'), recorder('second'), recorder('third')];
       for (const r of listeners) fanout.subscribe(device, r.listener);
-      await harness.subscribed();
+      await fanout.subscribed();
 
       await fanout.publish([wake(device, 7)]);
       for (const r of listeners) await r.received(7);
@@ -76,7 +72,7 @@ export function fanoutContract(name: string, open: () => Promise<FanoutHarness>)
       const unsubscribeSecond = fanout.subscribe(device, second.listener);
       unsubscribeFirst();
       unsubscribeFirst();
-      await harness.subscribed();
+      await fanout.subscribed();
       await fanout.publish([wake(device, 1)]);
       await second.received(1);
       expect(first.calls).toEqual([]);
@@ -87,7 +83,7 @@ export function fanoutContract(name: string, open: () => Promise<FanoutHarness>)
       fanout.subscribe(device, third.listener);
       unsubscribeSecond();
       unsubscribeFirst();
-      await harness.subscribed();
+      await fanout.subscribed();
       await fanout.publish([wake(device, 2)]);
       await third.received(2);
       expect(second.calls).toEqual([1]);
@@ -101,9 +97,9 @@ export function fanoutContract(name: string, open: () => Promise<FanoutHarness>)
       const stays = recorder('listener of another device');
       const unsubscribe = fanout.subscribe(gone, left.listener);
       fanout.subscribe(other, stays.listener);
-      await harness.subscribed();
+      await fanout.subscribed();
       unsubscribe();
-      await harness.subscribed();
+      await fanout.subscribed();
 
       await fanout.publish([wake(gone, 1)]);
       await fanout.publish([wake(other, 2)]);
@@ -115,7 +111,7 @@ export function fanoutContract(name: string, open: () => Promise<FanoutHarness>)
       const device = newDevice();
       const r = recorder('listener');
       fanout.subscribe(device, r.listener);
-      await harness.subscribed();
+      await fanout.subscribed();
       await fanout.publish([wake(device, 1)]);
       await r.received(1);
 

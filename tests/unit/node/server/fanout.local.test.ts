@@ -5,8 +5,6 @@ fanoutContract('in-process', () => {
   const fanout = new LocalFanout();
   return Promise.resolve({
     fanout,
-    // Subscriptions take effect at once.
-    subscribed: () => Promise.resolve(),
     cleanup: () => fanout.close(),
   });
 });

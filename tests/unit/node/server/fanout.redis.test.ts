@@ -64,7 +64,6 @@ fanoutContract('Redis', async () => {
   const fanout = await connect({ channelPrefix: uniquePrefix() });
   return {
     fanout,
-    subscribed: () => fanout.subscribed(),
     cleanup: () => fanout.close(),
   };
 });
