@@ -7,6 +7,7 @@ import {
   asCursor,
   asDeviceKey,
   asMillis,
+  fromHex,
   sameBytes,
   toHex,
   type ChunkIndex,
@@ -313,56 +314,61 @@ class PostgresStore implements Store {
   }
 
   commit(commit: CommitRequest, now: Millis): Promise<{ committedAt: Millis; appended: Appended }> {
-    return this.#write(async (tx) => {
-      const { messageId, sender, chunkCount, metadata } = commit;
-      const message = await ownMessage(tx, messageId, sender);
-      if (message.status === 'committed') {
-        const stored = await tx.maybe<{ metadata: Buffer | null }>(
-          'SELECT metadata FROM messages WHERE id = $1',
-          [messageId],
-        );
-        if (
-          message.chunk_count !== chunkCount ||
-          !sameBytes(stored?.metadata ?? new Uint8Array(0), metadata)
-        ) {
-          throw new ProtocolError(
-            'ID_CONFLICT',
-            `Message ${toHex(messageId)} was already committed with another chunk count or metadata.`,
+    return this.#write(
+      async (tx) => {
+        const { messageId, sender, chunkCount, metadata } = commit;
+        const message = await ownMessage(tx, messageId, sender);
+        if (message.status === 'committed') {
+          const stored = await tx.maybe<{ metadata: Buffer | null }>(
+            'SELECT metadata FROM messages WHERE id = $1',
+            [messageId],
           );
+          if (
+            message.chunk_count !== chunkCount ||
+            !sameBytes(stored?.metadata ?? new Uint8Array(0), metadata)
+          ) {
+            throw new ProtocolError(
+              'ID_CONFLICT',
+              `Message ${toHex(messageId)} was already committed with another chunk count or metadata.`,
+            );
+          }
+          return { committedAt: asMillis(message.committed_ms ?? 0), appended: [] };
         }
-        return { committedAt: asMillis(message.committed_ms ?? 0), appended: [] };
-      }
-      const conversationId = asConversationId(bytes(message.conversation_id));
-      await requireMember(tx, conversationId, sender);
-      const chunks = await tx.maybe<CompletenessRow>(
-        `SELECT count(*) AS count, max(idx) AS max_idx, coalesce(sum(final), 0) AS finals,
+        const conversationId = asConversationId(bytes(message.conversation_id));
+        await requireMember(tx, conversationId, sender);
+        const chunks = await tx.maybe<CompletenessRow>(
+          `SELECT count(*) AS count, max(idx) AS max_idx, coalesce(sum(final), 0) AS finals,
                 max(CASE WHEN final = 1 THEN idx END) AS final_idx,
                 coalesce(sum(octet_length(data)), 0) AS total_bytes
          FROM chunks WHERE message_id = $1`,
-        [messageId],
-      );
-      const last = chunkCount - 1;
-      if (
-        chunks === undefined ||
-        chunks.count !== chunkCount ||
-        chunks.max_idx !== last ||
-        chunks.finals !== 1 ||
-        chunks.final_idx !== last
-      ) {
-        throw new ProtocolError(
-          'INCOMPLETE_MESSAGE',
-          `Message ${toHex(messageId)} needs chunks 0..${last} with only the last final; upload the rest.`,
+          [messageId],
         );
-      }
-      await tx.run(
-        `UPDATE messages
+        const last = chunkCount - 1;
+        if (
+          chunks === undefined ||
+          chunks.count !== chunkCount ||
+          chunks.max_idx !== last ||
+          chunks.finals !== 1 ||
+          chunks.final_idx !== last
+        ) {
+          throw new ProtocolError(
+            'INCOMPLETE_MESSAGE',
+            `Message ${toHex(messageId)} needs chunks 0..${last} with only the last final; upload the rest.`,
+          );
+        }
+        await tx.run(
+          `UPDATE messages
          SET status = 'committed', chunk_count = $1, total_bytes = $2, metadata = $3, committed_ms = $4
          WHERE id = $5`,
-        [chunkCount, chunks.total_bytes, metadata, now, messageId],
-      );
-      const recipients = (await membersOf(tx, conversationId)).filter((member) => !sameBytes(member, sender));
-      return { committedAt: now, appended: await appendEvents(tx, recipients, messageEvent(messageId)) };
-    });
+          [chunkCount, chunks.total_bytes, metadata, now, messageId],
+        );
+        const recipients = (await membersOf(tx, conversationId)).filter(
+          (member) => !sameBytes(member, sender),
+        );
+        return { committedAt: now, appended: await appendEvents(tx, recipients, messageEvent(messageId)) };
+      },
+      { fast: commitFast(commit, now) },
+    );
   }
 
   abort(messageId: MessageId, sender: DeviceKey): Promise<void> {
@@ -584,6 +590,62 @@ async function tryFastPaths(client: pg.PoolClient, run: readonly PendingWrite[])
     await client.query('RELEASE SAVEPOINT fast');
   }
   return applied ? outcomes.map(({ value }) => ({ ok: true, value })) : null;
+}
+
+/**
+ * The usual commit in one statement: an upload of the sender's, who is a member, with chunks
+ * 0..n-1 and only the last final. It marks the message committed and appends a `message` event to
+ * every other member's log (cursor rows bumped in key order, as appendEvents does). Anything else
+ * (a repeat, an incomplete upload, a refusal) writes nothing and falls to `commit`.
+ */
+function commitFast(commit: CommitRequest, now: Millis): FastPath {
+  const { messageId, sender, chunkCount, metadata } = commit;
+  return {
+    text: `WITH upload AS (
+             SELECT m.id, m.conversation_id FROM messages m
+             WHERE m.id = $1 AND m.sender = $2 AND m.status = 'uploading'
+               AND EXISTS (SELECT 1 FROM members WHERE conversation_id = m.conversation_id AND device_key = $2)
+             FOR UPDATE),
+           complete AS (
+             SELECT u.id, c.total_bytes FROM upload u,
+               LATERAL (SELECT count(*) AS count, max(idx) AS max_idx, coalesce(sum(final), 0) AS finals,
+                               max(CASE WHEN final = 1 THEN idx END) AS final_idx,
+                               coalesce(sum(octet_length(data)), 0) AS total_bytes
+                        FROM chunks WHERE message_id = u.id) c
+             WHERE c.count = $3 AND c.max_idx = $3 - 1 AND c.finals = 1 AND c.final_idx = $3 - 1),
+           committed AS (
+             UPDATE messages m SET status = 'committed', chunk_count = $3, total_bytes = c.total_bytes,
+                    metadata = $4, committed_ms = $5
+             FROM complete c WHERE m.id = c.id
+             RETURNING m.conversation_id),
+           cursors AS (
+             INSERT INTO device_cursors (device_key, last_seq)
+             SELECT device_key, 1 FROM members
+             WHERE conversation_id = (SELECT conversation_id FROM committed) AND device_key <> $2
+             ORDER BY device_key
+             ON CONFLICT (device_key) DO UPDATE SET last_seq = device_cursors.last_seq + 1
+             RETURNING device_key, last_seq),
+           appended AS (
+             INSERT INTO events (device_key, seq, kind, message_id)
+             SELECT device_key, last_seq, 'message', $1 FROM cursors
+             RETURNING device_key, seq)
+           SELECT (SELECT count(*) FROM committed) AS applied,
+                  coalesce(json_agg(json_build_object('device', encode(device_key, 'hex'), 'seq', seq)
+                                    ORDER BY device_key), '[]') AS appended
+           FROM appended`,
+    params: [messageId, sender, chunkCount, metadata, now],
+    outcome(row) {
+      if (row === undefined || Number(row.applied) !== 1) return undefined;
+      const appended = row.appended as { device: string; seq: number }[];
+      return {
+        committedAt: now,
+        appended: appended.map(({ device, seq }) => ({
+          device: asDeviceKey(fromHex(device)),
+          cursor: asCursor(seq),
+        })),
+      };
+    },
+  };
 }
 
 /**
