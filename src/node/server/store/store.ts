@@ -19,7 +19,8 @@ import type {
  * TOO_MANY_UPLOADS, ID_CONFLICT, QUOTA_EXCEEDED, BAD_VALUE); anything else thrown is an internal fault.
  * Writes apply in call order, also when a call is made before an earlier one has settled: a session
  * starts a chunk's write while the chunks ahead of it are still committing.
- * Implementations: SQLite (`sqlite.ts`); all pass `tests/unit/node/server/store.contract.ts`.
+ * Implementations: SQLite (`sqlite.ts`) and PostgreSQL (`postgres.ts`); both pass
+ * `tests/unit/node/server/store.contract.ts`.
  */
 export interface Store {
   /** Records a device seen at a handshake (first seen, last seen, name). */
