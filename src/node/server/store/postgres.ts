@@ -6,7 +6,6 @@ import {
   asConversationId,
   asCursor,
   asDeviceKey,
-  asMillis,
   fromHex,
   sameBytes,
   toHex,
@@ -23,7 +22,19 @@ import {
 import { redactUrl } from '../config';
 import { conversationEvent, messageEvent, receiptEvent, type EventFields } from './eventlog';
 import { migratePostgres } from './postgres-schema';
-import { checkLimit, checkMemberCount, finalConflict, uniqueKeys } from './rules';
+import {
+  checkComplete,
+  checkDistinctWraps,
+  checkInFlight,
+  checkLimit,
+  checkMemberCount,
+  mayWrite,
+  requireUpload,
+  restatedBegin,
+  restatedCommit,
+  uniqueKeys,
+  unwrittenChunk,
+} from './rules';
 import {
   bytes,
   chunkFromRow,
@@ -252,15 +263,8 @@ class PostgresStore implements Store {
       const { messageId, conversationId, sender, wraps } = upload;
       await requireMember(tx, conversationId, sender);
       const existing = await messageRow(tx, messageId);
-      if (existing !== undefined) {
-        if (sameBytes(existing.sender, sender) && sameBytes(existing.conversation_id, conversationId)) {
-          return asChunkIndex(existing.next_index);
-        }
-        throw new ProtocolError('ID_CONFLICT', `Message id ${toHex(messageId)} is already in use.`);
-      }
-      if (new Set(wraps.map((wrap) => toHex(wrap.deviceKey))).size !== wraps.length) {
-        throw new ProtocolError('BAD_VALUE', 'begin names the same device in two wraps.');
-      }
+      if (existing !== undefined) return restatedBegin(existing, upload);
+      checkDistinctWraps(wraps);
       for (const wrap of wraps) {
         if (!(await isMember(tx, conversationId, wrap.deviceKey))) {
           throw new ProtocolError('NOT_A_MEMBER', `A wrap names ${toHex(wrap.deviceKey)}, not a member.`);
@@ -272,12 +276,7 @@ class PostgresStore implements Store {
         "SELECT count(*) AS count FROM messages WHERE sender = $1 AND status = 'uploading'",
         [sender],
       );
-      if ((uploading?.count ?? 0) >= maxInFlight) {
-        throw new ProtocolError(
-          'TOO_MANY_UPLOADS',
-          `At most ${maxInFlight} uploads may be in flight; commit or abort one first.`,
-        );
-      }
+      checkInFlight(uploading?.count ?? 0, maxInFlight);
       await tx.run(
         `INSERT INTO messages (id, conversation_id, sender, status, begun_ms) VALUES ($1, $2, $3, 'uploading', $4)`,
         [messageId, conversationId, sender, now],
@@ -323,39 +322,21 @@ class PostgresStore implements Store {
             'SELECT metadata FROM messages WHERE id = $1',
             [messageId],
           );
-          if (
-            message.chunk_count !== chunkCount ||
-            !sameBytes(stored?.metadata ?? new Uint8Array(0), metadata)
-          ) {
-            throw new ProtocolError(
-              'ID_CONFLICT',
-              `Message ${toHex(messageId)} was already committed with another chunk count or metadata.`,
-            );
-          }
-          return { committedAt: asMillis(message.committed_ms ?? 0), appended: [] };
+          const committedAt = restatedCommit(message, stored?.metadata ?? new Uint8Array(0), commit);
+          return { committedAt, appended: [] };
         }
         const conversationId = asConversationId(bytes(message.conversation_id));
         await requireMember(tx, conversationId, sender);
-        const chunks = await tx.maybe<CompletenessRow>(
-          `SELECT count(*) AS count, max(idx) AS max_idx, coalesce(sum(final), 0) AS finals,
-                max(CASE WHEN final = 1 THEN idx END) AS final_idx,
-                coalesce(sum(octet_length(data)), 0) AS total_bytes
-         FROM chunks WHERE message_id = $1`,
-          [messageId],
+        const chunks = checkComplete(
+          commit,
+          await tx.maybe<CompletenessRow>(
+            `SELECT count(*) AS count, max(idx) AS max_idx, coalesce(sum(final), 0) AS finals,
+                    max(CASE WHEN final = 1 THEN idx END) AS final_idx,
+                    coalesce(sum(octet_length(data)), 0) AS total_bytes
+             FROM chunks WHERE message_id = $1`,
+            [messageId],
+          ),
         );
-        const last = chunkCount - 1;
-        if (
-          chunks === undefined ||
-          chunks.count !== chunkCount ||
-          chunks.max_idx !== last ||
-          chunks.finals !== 1 ||
-          chunks.final_idx !== last
-        ) {
-          throw new ProtocolError(
-            'INCOMPLETE_MESSAGE',
-            `Message ${toHex(messageId)} needs chunks 0..${last} with only the last final; upload the rest.`,
-          );
-        }
         await tx.run(
           `UPDATE messages
          SET status = 'committed', chunk_count = $1, total_bytes = $2, metadata = $3, committed_ms = $4
@@ -692,23 +673,17 @@ async function putChunk(
   maxMessageBytes: number,
 ): Promise<PutChunkResult> {
   const { messageId, index, final, data, sender } = chunk;
-  const upload = await tx.maybe<UploadRow>(
-    `SELECT m.status, m.next_index, m.stored_bytes, m.max_idx, m.final_idx,
-            EXISTS (SELECT 1 FROM members WHERE conversation_id = m.conversation_id AND device_key = $2)::int
-              AS is_member
-     FROM messages m WHERE m.id = $1 AND m.sender = $2 FOR UPDATE OF m`,
-    [messageId, sender],
+  const upload = requireUpload(
+    await tx.maybe<UploadRow>(
+      `SELECT m.status, m.next_index, m.stored_bytes, m.max_idx, m.final_idx,
+              EXISTS (SELECT 1 FROM members WHERE conversation_id = m.conversation_id AND device_key = $2)::int
+                AS is_member
+       FROM messages m WHERE m.id = $1 AND m.sender = $2 FOR UPDATE OF m`,
+      [messageId, sender],
+    ),
+    messageId,
   );
-  if (upload === undefined) {
-    throw new ProtocolError('UNKNOWN_MESSAGE', `No upload ${toHex(messageId)} by this device.`);
-  }
-  if (upload.is_member === 0) {
-    throw new ProtocolError('NOT_A_MEMBER', 'This device is not a member of the conversation.');
-  }
-  const misplaced =
-    upload.status === 'uploading' ? finalConflict(upload.max_idx, upload.final_idx, index, final) : null;
-  const fits = upload.stored_bytes + data.length <= maxMessageBytes;
-  if (upload.status === 'uploading' && misplaced === null && fits) {
+  if (mayWrite(upload, chunk, maxMessageBytes)) {
     const inserted = await tx.run(
       `WITH stored AS (
          INSERT INTO chunks (message_id, idx, final, data) VALUES ($1, $2, $3, $4)
@@ -726,22 +701,12 @@ async function putChunk(
       return { nextIndex: asChunkIndex(next), repeated: false };
     }
   }
-  // Already stored (or committed): a byte-identical repeat is acknowledged again.
+  // Already stored (or committed, or refused): a byte-identical repeat is acknowledged again.
   const stored = await tx.maybe<ChunkRow>(
     'SELECT idx, final, data FROM chunks WHERE message_id = $1 AND idx = $2',
     [messageId, index],
   );
-  if (stored !== undefined && stored.final === (final ? 1 : 0) && sameBytes(stored.data, data)) {
-    return { nextIndex: asChunkIndex(upload.next_index), repeated: true };
-  }
-  if (stored !== undefined) {
-    throw new ProtocolError('CHUNK_CONFLICT', `Chunk ${index} was already stored with other contents.`);
-  }
-  if (upload.status === 'uploading') {
-    if (misplaced !== null) throw new ProtocolError('CHUNK_CONFLICT', misplaced);
-    throw new ProtocolError('QUOTA_EXCEEDED', `Message would exceed ${maxMessageBytes} bytes.`);
-  }
-  throw new ProtocolError('ALREADY_COMMITTED', `Message ${toHex(messageId)} is already sent.`);
+  return unwrittenChunk(upload, chunk, stored, maxMessageBytes);
 }
 
 async function insertMember(tx: Tx, id: ConversationId, member: DeviceKey): Promise<number> {

@@ -6,7 +6,6 @@ import {
   asChunkIndex,
   asConversationId,
   asDeviceKey,
-  asMillis,
   sameBytes,
   toHex,
   type ChunkIndex,
@@ -23,7 +22,19 @@ import { BackgroundCheckpointer } from './checkpointer';
 import { appendEvents, conversationEvent, messageEvent, receiptEvent } from './eventlog';
 import { migrate } from './migrations';
 import { bytes, chunkFromRow, eventFromRow, type MessageRow } from './rows';
-import { checkLimit, checkMemberCount, finalConflict, uniqueKeys } from './rules';
+import {
+  checkComplete,
+  checkDistinctWraps,
+  checkInFlight,
+  checkLimit,
+  checkMemberCount,
+  mayWrite,
+  requireUpload,
+  restatedBegin,
+  restatedCommit,
+  uniqueKeys,
+  unwrittenChunk,
+} from './rules';
 import { prepareStatements, type Statements } from './statements';
 import type { Appended, CommitRequest, NewUpload, PutChunkResult, Store, StoredChunk } from './store';
 
@@ -164,26 +175,14 @@ class SqliteStore implements Store {
       const { messageId, conversationId, sender, wraps } = upload;
       this.#requireMember(conversationId, sender);
       const existing = this.#sql.message.get(messageId);
-      if (existing !== undefined) {
-        if (sameBytes(existing.sender, sender) && sameBytes(existing.conversation_id, conversationId)) {
-          return asChunkIndex(existing.next_index);
-        }
-        throw new ProtocolError('ID_CONFLICT', `Message id ${toHex(messageId)} is already in use.`);
-      }
-      if (new Set(wraps.map((wrap) => toHex(wrap.deviceKey))).size !== wraps.length) {
-        throw new ProtocolError('BAD_VALUE', 'begin names the same device in two wraps.');
-      }
+      if (existing !== undefined) return restatedBegin(existing, upload);
+      checkDistinctWraps(wraps);
       for (const wrap of wraps) {
         if (this.#sql.isMember.get(conversationId, wrap.deviceKey) === undefined) {
           throw new ProtocolError('NOT_A_MEMBER', `A wrap names ${toHex(wrap.deviceKey)}, not a member.`);
         }
       }
-      if ((this.#sql.countUploading.get(sender) ?? 0) >= maxInFlight) {
-        throw new ProtocolError(
-          'TOO_MANY_UPLOADS',
-          `At most ${maxInFlight} uploads may be in flight; commit or abort one first.`,
-        );
-      }
+      checkInFlight(this.#sql.countUploading.get(sender) ?? 0, maxInFlight);
       this.#sql.insertMessage.run(messageId, conversationId, sender, now);
       for (const wrap of wraps) this.#sql.insertWrap.run(messageId, wrap.deviceKey, wrap.wrapped);
       return asChunkIndex(0);
@@ -194,22 +193,12 @@ class SqliteStore implements Store {
     return this.#write(
       () => {
         const { messageId, index, final, data, sender } = chunk;
-        const upload = this.#sql.uploadFor.get({ message: messageId, device: sender });
-        if (upload === undefined) {
-          throw new ProtocolError('UNKNOWN_MESSAGE', `No upload ${toHex(messageId)} by this device.`);
-        }
-        if (upload.is_member === 0) {
-          throw new ProtocolError('NOT_A_MEMBER', 'This device is not a member of the conversation.');
-        }
-        const misplaced =
-          upload.status === 'uploading'
-            ? finalConflict(upload.max_idx, upload.final_idx, index, final)
-            : null;
-        const fits = upload.stored_bytes + data.length <= maxMessageBytes;
+        const upload = requireUpload(
+          this.#sql.uploadFor.get({ message: messageId, device: sender }),
+          messageId,
+        );
         if (
-          upload.status === 'uploading' &&
-          misplaced === null &&
-          fits &&
+          mayWrite(upload, chunk, maxMessageBytes) &&
           this.#sql.insertChunk.run(messageId, index, final ? 1 : 0, data).changes === 1
         ) {
           let next = upload.next_index;
@@ -223,19 +212,8 @@ class SqliteStore implements Store {
           this.#sql.advanceUpload.run(data.length, next, index, final ? index : null, messageId);
           return { nextIndex: asChunkIndex(next), repeated: false };
         }
-        // Already stored (or committed): a byte-identical repeat is acknowledged again.
-        const stored = this.#sql.chunk.get(messageId, index);
-        if (stored !== undefined && stored.final === (final ? 1 : 0) && sameBytes(stored.data, data)) {
-          return { nextIndex: asChunkIndex(upload.next_index), repeated: true };
-        }
-        if (stored !== undefined) {
-          throw new ProtocolError('CHUNK_CONFLICT', `Chunk ${index} was already stored with other contents.`);
-        }
-        if (upload.status === 'uploading') {
-          if (misplaced !== null) throw new ProtocolError('CHUNK_CONFLICT', misplaced);
-          throw new ProtocolError('QUOTA_EXCEEDED', `Message would exceed ${maxMessageBytes} bytes.`);
-        }
-        throw new ProtocolError('ALREADY_COMMITTED', `Message ${toHex(messageId)} is already sent.`);
+        // Already stored (or committed, or refused): a byte-identical repeat is acknowledged again.
+        return unwrittenChunk(upload, chunk, this.#sql.chunk.get(messageId, index), maxMessageBytes);
       },
       { refusesBeforeWriting: true },
     );
@@ -260,30 +238,11 @@ class SqliteStore implements Store {
       const message = this.#ownMessage(messageId, sender);
       if (message.status === 'committed') {
         const stored = this.#sql.committedMetadata.get(messageId) ?? new Uint8Array(0);
-        if (message.chunk_count !== chunkCount || !sameBytes(stored, metadata)) {
-          throw new ProtocolError(
-            'ID_CONFLICT',
-            `Message ${toHex(messageId)} was already committed with another chunk count or metadata.`,
-          );
-        }
-        return { committedAt: asMillis(message.committed_ms ?? 0), appended: [] };
+        return { committedAt: restatedCommit(message, stored, commit), appended: [] };
       }
       const conversationId = asConversationId(bytes(message.conversation_id));
       this.#requireMember(conversationId, sender);
-      const chunks = this.#sql.completeness.get(messageId);
-      const last = chunkCount - 1;
-      if (
-        chunks === undefined ||
-        chunks.count !== chunkCount ||
-        chunks.max_idx !== last ||
-        chunks.finals !== 1 ||
-        chunks.final_idx !== last
-      ) {
-        throw new ProtocolError(
-          'INCOMPLETE_MESSAGE',
-          `Message ${toHex(messageId)} needs chunks 0..${last} with only the last final; upload the rest.`,
-        );
-      }
+      const chunks = checkComplete(commit, this.#sql.completeness.get(messageId));
       this.#sql.markCommitted.run(chunkCount, chunks.total_bytes, metadata, now, messageId);
       const recipients = this.#members(conversationId).filter((member) => !sameBytes(member, sender));
       return { committedAt: now, appended: appendEvents(this.#sql, recipients, messageEvent(messageId)) };
